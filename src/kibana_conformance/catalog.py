@@ -1,0 +1,254 @@
+"""The catalog: the operation schema files under ``schemas/``, loaded once and indexed.
+
+Each file describes one documented operation (see ``schemas/README.md``). The catalog
+exposes them as :class:`Operation` objects with compiled validators for every part.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+SEED_DOCUMENT = "000_77863d4e6b7d5556.txt"
+META_SCHEMA_FILE = "meta-schema.json"
+API_VERSION = "2023-10-31"
+FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
+
+
+class CatalogError(Exception):
+    """A schema file is missing, unreadable or inconsistent, or an operation is unknown."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One example the document gives for a request or a response."""
+
+    operation_id: str
+    kind: str  # "request" or "response"
+    status: str | None
+    content_type: str
+    name: str
+    summary: str
+    value: Any
+    lines: tuple[int, int] | None
+
+
+@dataclass(frozen=True, eq=False)
+class Operation:
+    """One documented operation and the schemas of its parts."""
+
+    raw: dict[str, Any]
+    file: str
+    registry: Registry = field(repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.raw["operation"]["id"]
+
+    @property
+    def method(self) -> str:
+        return self.raw["operation"]["method"]
+
+    @property
+    def path(self) -> str:
+        return self.raw["operation"]["path"]
+
+    @property
+    def area(self) -> str:
+        return self.raw["operation"]["area"]
+
+    @property
+    def title(self) -> str:
+        return self.raw["title"]
+
+    @property
+    def description(self) -> str:
+        return self.raw["description"]
+
+    @property
+    def error_dialect(self) -> str:
+        return self.raw["operation"].get("errorDialect", "kibana")
+
+    @property
+    def technical_preview(self) -> bool:
+        return self.raw["operation"]["technicalPreview"]
+
+    @property
+    def parameters(self) -> list[dict[str, Any]]:
+        return self.raw["parameters"]
+
+    @property
+    def request_body(self) -> dict[str, Any] | None:
+        return self.raw.get("requestBody")
+
+    @property
+    def responses(self) -> dict[str, dict[str, Any]]:
+        return self.raw["responses"]
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def is_write(self) -> bool:
+        return self.method not in ("GET", "HEAD", "OPTIONS")
+
+    @functools.cached_property
+    def path_pattern(self) -> re.Pattern[str]:
+        regex = re.sub(r"\\\{([A-Za-z_]+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path))
+        return re.compile(f"^{regex}$")
+
+    def parameters_in(self, location: str) -> list[dict[str, Any]]:
+        return [p for p in self.parameters if p["in"] == location]
+
+    def parameter(self, location: str, name: str) -> dict[str, Any] | None:
+        wanted = name.lower() if location == "header" else name
+        for param in self.parameters_in(location):
+            key = param["name"].lower() if location == "header" else param["name"]
+            if key == wanted:
+                return param
+        return None
+
+    def validator(self, schema: dict[str, Any]) -> Draft202012Validator:
+        """A validator for a schema fragment of this file (refs resolve within the file)."""
+        return Draft202012Validator(schema, registry=self.registry, format_checker=FORMAT_CHECKER)
+
+    @functools.cache
+    def def_validator(self, ref: str) -> Draft202012Validator:
+        return self.validator({"$ref": f"{self.raw['$id']}{ref}"})
+
+    def request_validator(self, content_type: str) -> Draft202012Validator | None:
+        media = (self.request_body or {}).get("content", {}).get(content_type)
+        return self.def_validator(media["schema"]["$ref"]) if media else None
+
+    def response_validator(self, status: int | str, content_type: str = "application/json") -> Draft202012Validator | None:
+        media = self.responses.get(str(status), {}).get("content", {}).get(content_type)
+        return self.def_validator(media["schema"]["$ref"]) if media else None
+
+    def parameter_validator(self, param: dict[str, Any]) -> Draft202012Validator:
+        return self._parameter_validator(param["in"], param["name"])
+
+    @functools.cache
+    def _parameter_validator(self, location: str, name: str) -> Draft202012Validator:
+        param = self.parameter(location, name)
+        assert param is not None
+        return self.validator({"$schema": self.raw["$schema"], **param["schema"]})
+
+    def examples(self) -> Iterator[Example]:
+        body = self.request_body or {}
+        for content_type, media in body.get("content", {}).items():
+            yield from self._media_examples("request", None, content_type, media)
+        for status, response in self.responses.items():
+            for content_type, media in response.get("content", {}).items():
+                yield from self._media_examples("response", status, content_type, media)
+
+    def _media_examples(self, kind: str, status: str | None, content_type: str, media: dict[str, Any]) -> Iterator[Example]:
+        for name, example in media.get("examples", {}).items():
+            lines = tuple(example["lines"]) if "lines" in example else None
+            yield Example(self.id, kind, status, content_type, name, example["summary"], example["value"], lines)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All operations, in a stable order (area, then path, then method)."""
+
+    root: Path
+    operations: tuple[Operation, ...]
+    version: str
+
+    def __iter__(self) -> Iterator[Operation]:
+        return iter(self.operations)
+
+    def __len__(self) -> int:
+        return len(self.operations)
+
+    @functools.cached_property
+    def _by_id(self) -> dict[str, Operation]:
+        return {op.id: op for op in self.operations}
+
+    @property
+    def areas(self) -> list[str]:
+        return sorted({op.area for op in self.operations})
+
+    def get(self, operation_id: str) -> Operation:
+        try:
+            return self._by_id[operation_id]
+        except KeyError:
+            known = ", ".join(sorted(self._by_id))
+            raise CatalogError(f"unknown operation {operation_id!r}; known operations: {known}") from None
+
+    def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
+        for op in self.operations:
+            if op.method == method.upper():
+                found = op.path_pattern.match(path)
+                if found:
+                    return op, found.groupdict()
+        return None
+
+    def methods_for(self, path: str) -> list[str]:
+        return sorted({op.method for op in self.operations if op.path_pattern.match(path)})
+
+
+def default_root() -> Path:
+    """The schemas shipped in the package, or the checkout's ``schemas/`` when run from source."""
+    packaged = Path(str(resources.files("kibana_conformance"))) / "schemas"
+    if (packaged / META_SCHEMA_FILE).is_file():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "schemas"
+    if (checkout / META_SCHEMA_FILE).is_file():
+        return checkout
+    raise CatalogError(f"no schemas found: neither {packaged} nor {checkout} holds {META_SCHEMA_FILE}")
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise CatalogError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+
+
+def operation_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.glob("*/*.json"))
+
+
+@functools.cache
+def load_catalog(root: Path | None = None) -> Catalog:
+    """Load and index every operation file under ``root`` (default: the shipped schemas)."""
+    root = root or default_root()
+    files = operation_files(root)
+    if not files:
+        raise CatalogError(f"{root}: no operation schema files found")
+    raws = [(path, read_json(path)) for path in files]
+    meta = Draft202012Validator(read_json(root / META_SCHEMA_FILE))
+    for path, raw in raws:
+        error = jsonschema.exceptions.best_match(meta.iter_errors(raw))
+        if error is not None:
+            where = "/".join(str(p) for p in error.absolute_path) or "(top)"
+            raise CatalogError(f"{path}: {where}: {error.message}")
+    registry = Registry().with_resources((raw["$id"], Resource.from_contents(raw)) for _, raw in raws)
+    operations = [Operation(raw, str(path.relative_to(root)), registry) for path, raw in raws]
+    seen: dict[str, str] = {}
+    for op in operations:
+        if op.id in seen:
+            raise CatalogError(f"operation id {op.id!r} is used by both {seen[op.id]} and {op.file}")
+        if op.file != f"{op.area}/{op.id}.json":
+            raise CatalogError(f"{op.file}: expected at {op.area}/{op.id}.json")
+        seen[op.id] = op.file
+    operations.sort(key=lambda op: (op.area, op.path, op.method))
+    digest = hashlib.sha256()
+    for path, _ in raws:
+        digest.update(path.read_bytes())
+    return Catalog(root, tuple(operations), f"{SEED_DOCUMENT.removesuffix('.txt')}+{digest.hexdigest()[:12]}")
