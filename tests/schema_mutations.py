@@ -148,3 +148,26 @@ def _walk_object(schema: dict[str, Any], document: dict[str, Any], root: Any, va
     if isinstance(additional, dict):
         for name in value.keys() - properties.keys():
             yield from _walk(additional, document, root, value[name], [*path, name])
+
+
+def minimal_instance(schema: Any, document: dict[str, Any]) -> Any:
+    """The smallest instance that satisfies the constraints a schema states (for parts without examples)."""
+    schema = resolve(schema, document) if isinstance(schema, dict) else {}
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            return minimal_instance(schema[key][0], document)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = (_types(schema) or ["object"])[0]
+    if kind == "object":
+        properties = schema.get("properties", {})
+        return {name: minimal_instance(properties.get(name, {}), document) for name in schema.get("required", [])}
+    if kind == "array":
+        return [minimal_instance(schema.get("items", {}), document) for _ in range(schema.get("minItems", 0))]
+    if kind == "string":
+        if schema.get("format") == "date-time":
+            return "2024-01-01T00:00:00.000Z"
+        return "x" * max(1, schema.get("minLength", 1))
+    if kind in ("integer", "number"):
+        return schema.get("minimum", 0)
+    return {"boolean": False, "null": None}[kind]

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from kibana_conformance.catalog import META_SCHEMA_FILE, Operation, load_catalog, operation_files, read_json
+from kibana_conformance.catalog import META_SCHEMA_FILE, Example, Operation, load_catalog, operation_files, read_json
 
-from .schema_mutations import mutations
+from .schema_mutations import minimal_instance, mutations
 
 CATALOG = load_catalog()
 OPERATIONS = list(CATALOG)
@@ -131,15 +131,33 @@ def _validator_for(op: Operation, kind: str, status: str | None, content_type: s
     return op.request_validator(content_type) if kind == "request" else op.response_validator(status, content_type)
 
 
+def _media_types(op: Operation) -> list[tuple[str, str | None, str, dict[str, Any]]]:
+    found = [("request", None, ct, m) for ct, m in (op.request_body or {}).get("content", {}).items()]
+    found += [("response", s, ct, m) for s, r in op.responses.items() for ct, m in r.get("content", {}).items()]
+    return found
+
+
 def _mutation_cases() -> list[Any]:
+    """Invalid variants of every document example, and of a minimal instance where there is none."""
     cases = []
-    for example in EXAMPLES:
-        op = CATALOG.get(example.operation_id)
-        media = (op.request_body if example.kind == "request" else op.responses[example.status])["content"][example.content_type]
-        schema = {"$ref": media["schema"]["$ref"]}
-        for mutation in mutations(schema, op.raw, example.value):
-            cases.append(pytest.param(example, mutation, id=f"{example.operation_id}:{example.status or 'body'}:{example.name}:{mutation}"))
+    for op in OPERATIONS:
+        for kind, status, content_type, media in _media_types(op):
+            schema = {"$ref": media["schema"]["$ref"]}
+            bases = [(name, ex["value"]) for name, ex in media.get("examples", {}).items()]
+            bases = bases or [("minimal", minimal_instance(schema, op.raw))]
+            for name, value in bases:
+                example = Example(op.id, kind, status, content_type, name, "", value, None)
+                for mutation in mutations(schema, op.raw, value):
+                    cases.append(pytest.param(example, mutation, id=f"{op.id}:{status or 'body'}:{name}:{mutation}"))
     return cases
+
+
+def test_minimal_instances_are_valid() -> None:
+    for op in OPERATIONS:
+        for kind, status, content_type, media in _media_types(op):
+            if not media.get("examples"):
+                value = minimal_instance({"$ref": media["schema"]["$ref"]}, op.raw)
+                assert _validator_for(op, kind, status, content_type).is_valid(value), (op.id, status)
 
 
 @pytest.mark.parametrize(("example", "mutation"), _mutation_cases())

@@ -1,0 +1,80 @@
+"""The ``kibana-conformance`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from . import __version__, exit_codes
+from .catalog import CatalogError, load_catalog
+from .openapi import assemble
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(exit_codes.USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _cmd_openapi(args: argparse.Namespace) -> int:
+    text = json.dumps(assemble(load_catalog()), indent=2) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+        return exit_codes.CONFORMANT
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+    print(f"wrote {args.output}", file=sys.stderr)
+    return exit_codes.CONFORMANT
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    catalog = load_catalog()
+    rows = [("METHOD", "PATH", "AREA", "RESPONSES", "OPERATION ID")]
+    rows += [(op.method, op.path, op.area, str(len(op.responses)), op.id) for op in catalog]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    print(f"\n{len(catalog)} operations, schema version {catalog.version}")
+    return exit_codes.CONFORMANT
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kibana-conformance", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    openapi = commands.add_parser("openapi", help="print the assembled OpenAPI 3.1 document")
+    openapi.add_argument("--output", "-o", type=Path, metavar="FILE", help="write it to FILE instead of stdout")
+    openapi.set_defaults(handler=_cmd_openapi)
+
+    listing = commands.add_parser("list", help="list the operations under test")
+    listing.set_defaults(handler=_cmd_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (UsageError, CatalogError) as exc:
+        print(f"kibana-conformance: error: {exc}", file=sys.stderr)
+        return exit_codes.USAGE_ERROR
+    except KeyboardInterrupt:
+        print("kibana-conformance: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

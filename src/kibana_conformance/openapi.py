@@ -1,0 +1,154 @@
+"""Assemble the catalog into one OpenAPI 3.1 document (the input of schemathesis)."""
+
+from __future__ import annotations
+
+import copy
+import functools
+from typing import Any
+
+from . import __version__
+from .catalog import API_VERSION, Catalog, Operation, load_catalog
+
+PLATFORM_ERROR_STATUS = "4XX"
+SECURITY_SCHEMES = {
+    "apiKeyAuth": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "`ApiKey <base64 of id:api_key>`, as Kibana accepts it.",
+    },
+    "basicAuth": {"type": "http", "scheme": "basic", "description": "A Kibana user name and password."},
+}
+KIBANA_ENVELOPE = {
+    "type": "object",
+    "required": ["statusCode", "error", "message"],
+    "properties": {
+        "statusCode": {"type": "integer"},
+        "error": {"type": "string"},
+        "message": {"type": "string"},
+    },
+}
+FLEET_ENVELOPE = {
+    "type": "object",
+    "required": ["statusCode", "error", "message"],
+    "properties": {
+        "statusCode": {"type": "number"},
+        "error": {"type": "string"},
+        "errorType": {"type": "string"},
+        "message": {"type": "string"},
+    },
+}
+SIEM_ENVELOPE = {
+    "type": "object",
+    "required": ["message", "status_code"],
+    "properties": {"message": {"type": "string"}, "status_code": {"type": "integer"}},
+}
+PLATFORM_ERROR_SCHEMAS = {
+    "kibana": KIBANA_ENVELOPE,
+    "fleet": FLEET_ENVELOPE,
+    "security-solution": {"anyOf": [KIBANA_ENVELOPE, SIEM_ENVELOPE]},
+}
+
+
+def component_name(op: Operation, def_name: str) -> str:
+    return f"{op.id}.{def_name}"
+
+
+def _rewrite_refs(node: Any, op: Operation) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
+                out[key] = f"#/components/schemas/{component_name(op, value.removeprefix('#/$defs/'))}"
+            else:
+                out[key] = _rewrite_refs(value, op)
+        return out
+    if isinstance(node, list):
+        return [_rewrite_refs(item, op) for item in node]
+    return node
+
+
+def _media(media: dict[str, Any], op: Operation) -> dict[str, Any]:
+    out: dict[str, Any] = {"schema": _rewrite_refs(media["schema"], op)}
+    if "encoding" in media:
+        out["encoding"] = copy.deepcopy(media["encoding"])
+    if "examples" in media:
+        out["examples"] = {
+            name: {
+                "summary": example["summary"],
+                "value": copy.deepcopy(example["value"]),
+                **({"x-document-lines": example["lines"]} if "lines" in example else {}),
+            }
+            for name, example in media["examples"].items()
+        }
+    return out
+
+
+def _parameter(param: dict[str, Any], op: Operation) -> dict[str, Any]:
+    out = {k: copy.deepcopy(v) for k, v in param.items() if k != "source"}
+    out["schema"] = _rewrite_refs(out["schema"], op)
+    out["x-source"] = param["source"]
+    return out
+
+
+def _operation(op: Operation) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "operationId": op.id,
+        "summary": op.title,
+        "description": op.description,
+        "tags": [op.area],
+        "parameters": [_parameter(p, op) for p in op.parameters],
+        "responses": {},
+        "x-kibana-area": op.area,
+        "x-error-dialect": op.error_dialect,
+        "x-document-lines": op.raw["operation"]["source"]["lines"],
+    }
+    if op.technical_preview:
+        out["x-technical-preview"] = True
+    if op.request_body:
+        out["requestBody"] = {
+            "required": op.request_body["required"],
+            "content": {ct: _media(m, op) for ct, m in op.request_body["content"].items()},
+        }
+    for status, response in op.responses.items():
+        entry: dict[str, Any] = {"description": response["description"]}
+        if "content" in response:
+            entry["content"] = {ct: _media(m, op) for ct, m in response["content"].items()}
+        out["responses"][status] = entry
+    out["responses"][PLATFORM_ERROR_STATUS] = {
+        "description": "Kibana's error envelope for this area: the platform answers authentication, "
+        "header and validation failures with it, whether or not the operation lists the status.",
+        "content": {"application/json": {"schema": copy.deepcopy(PLATFORM_ERROR_SCHEMAS[op.error_dialect])}},
+        "x-source": "kibana",
+    }
+    return out
+
+
+def assemble(catalog: Catalog) -> dict[str, Any]:
+    """One OpenAPI 3.1 document with every operation, its parameters, bodies and responses."""
+    paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = {}
+    for op in catalog:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+        for def_name, schema in op.raw["$defs"].items():
+            schemas[component_name(op, def_name)] = _rewrite_refs(schema, op)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Kibana API: the documented subset under conformance test",
+            "version": catalog.version,
+            "description": f"Assembled by kibana-conformance {__version__} from schemas/ "
+            f"(API version {API_VERSION}).",
+        },
+        "servers": [{"url": "http://localhost:5601"}],
+        "security": [{"apiKeyAuth": []}, {"basicAuth": []}],
+        "tags": [{"name": area} for area in catalog.areas],
+        "paths": paths,
+        "components": {"securitySchemes": copy.deepcopy(SECURITY_SCHEMES), "schemas": schemas},
+    }
+
+
+@functools.cache
+def default_document() -> dict[str, Any]:
+    """The assembled document for the shipped schemas, built once per process; do not mutate it."""
+    return assemble(load_catalog())
