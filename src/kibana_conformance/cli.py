@@ -11,6 +11,7 @@ from typing import NoReturn
 
 from . import __version__, exit_codes
 from .catalog import CatalogError, load_catalog
+from .mock.config import DEFAULT_PASSWORD, DEFAULT_USERNAME
 from .openapi import assemble
 
 
@@ -48,6 +49,33 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return exit_codes.CONFORMANT
 
 
+def _cmd_mock(args: argparse.Namespace) -> int:
+    from .mock.config import MockConfig
+    from .mock.faults import catalogue, resolve_faults
+    from .mock.server import serve
+
+    if args.list_faults:
+        for fault in catalogue().values():
+            print(f"{fault.name:44} {fault.description}")
+        return exit_codes.CONFORMANT
+    try:
+        resolve_faults(args.fault)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    config = MockConfig(username=args.username, password=args.password, api_keys=tuple(args.api_key), faults=tuple(args.fault))
+    try:
+        serve(config, args.host, args.port)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    return exit_codes.CONFORMANT
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r} (0-65535; 0 picks a free port)")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kibana-conformance", description=__doc__)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -60,6 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="list the operations under test")
     listing.set_defaults(handler=_cmd_list)
+
+    mock = commands.add_parser("mock", help="serve the stateful mock Kibana deployment")
+    mock.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    mock.add_argument("--port", type=_port, default=5601, help="port to listen on (default: 5601; 0 picks a free one)")
+    mock.add_argument("--username", default=DEFAULT_USERNAME, help=f"basic-auth user it accepts (default: {DEFAULT_USERNAME})")
+    mock.add_argument("--password", default=DEFAULT_PASSWORD, help="basic-auth password it accepts (default: changeme)")
+    mock.add_argument("--api-key", action="append", default=[], metavar="KEY", help="an API key it accepts, encoded or as id:key (repeatable)")
+    mock.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault (repeatable; see --list-faults)")
+    mock.add_argument("--list-faults", action="store_true", help="list the known faults and exit")
+    mock.set_defaults(handler=_cmd_mock)
     return parser
 
 

@@ -88,6 +88,11 @@ def _parameter(param: dict[str, Any], op: Operation) -> dict[str, Any]:
     out = {k: copy.deepcopy(v) for k, v in param.items() if k != "source"}
     out["schema"] = _rewrite_refs(out["schema"], op)
     out["x-source"] = param["source"]
+    if param["in"] == "header" and param["required"] and "default" in param["schema"]:
+        # "Required" with a "Default value": an absent header takes the default, as Kibana's
+        # versioned router does, so a request without it is valid.
+        out["required"] = False
+        out["x-document-required"] = True
     return out
 
 

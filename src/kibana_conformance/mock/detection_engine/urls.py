@@ -1,0 +1,4 @@
+from . import models, responses
+
+BACKEND = models.DetectionEngineBackend
+ROUTES = {"get-detection-engine-rules-prepackaged-status": responses.get_prepackaged_status}

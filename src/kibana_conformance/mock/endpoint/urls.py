@@ -1,0 +1,4 @@
+from . import models, responses
+
+BACKEND = models.EndpointBackend
+ROUTES = {"post-endpoint-action-upload": responses.upload}

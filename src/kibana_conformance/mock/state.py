@@ -1,0 +1,127 @@
+"""The mock's state: one JSON document per area and space, seeded, dumped and loaded as a whole."""
+
+from __future__ import annotations
+
+import copy
+import re
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+if TYPE_CHECKING:
+    from .call import Call
+
+DEFAULT_SPACE = "default"
+SPACE_ID = re.compile(r"^[a-z0-9_-]{1,128}$")
+
+
+class Clock:
+    """ISO-8601 timestamps that strictly increase, even for writes in the same millisecond."""
+
+    def __init__(self) -> None:
+        self._last_ms = 0
+        self._lock = threading.Lock()
+
+    def now_ms(self) -> int:
+        with self._lock:
+            self._last_ms = max(int(time.time() * 1000), self._last_ms + 1)
+            return self._last_ms
+
+    def now(self) -> str:
+        return iso(self.now_ms())
+
+
+def iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Backend:
+    """An area's state in one space. ``data`` is plain JSON, so a dump is the data itself.
+
+    ``shared`` is the area's state common to all spaces (for example exception items whose
+    ``namespace_type`` is ``agnostic``).
+    """
+
+    area: ClassVar[str]
+
+    def __init__(self, data: dict[str, Any], shared: dict[str, Any], clock: Clock) -> None:
+        self.data = data
+        self.shared = shared
+        self.clock = clock
+
+    @classmethod
+    def of(cls, call: Call) -> Self:
+        """This area's state in the space the call addresses."""
+        backend = call.store.backend(cls.area, call.space)
+        assert isinstance(backend, cls)
+        return backend
+
+    @classmethod
+    def seed(cls, space: str) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def seed_shared(cls) -> dict[str, Any]:
+        return {}
+
+
+class StateError(ValueError):
+    """A state document that cannot be loaded."""
+
+
+class Store:
+    """Every area's state, per space; a space is seeded the first time it is used."""
+
+    def __init__(self, backends: dict[str, type[Backend]], clock: Clock | None = None) -> None:
+        self.backend_types = backends
+        self.clock = clock or Clock()
+        self.lock = threading.RLock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.spaces: dict[str, dict[str, dict[str, Any]]] = {}
+            self.shared = {name: cls.seed_shared() for name, cls in self.backend_types.items()}
+
+    def backend(self, area: str, space: str) -> Backend:
+        with self.lock:
+            per_space = self.spaces.get(space)
+            if per_space is None:
+                per_space = {name: cls.seed(space) for name, cls in self.backend_types.items()}
+                self.spaces[space] = per_space
+            return self.backend_types[area](per_space[area], self.shared[area], self.clock)
+
+    def dump(self) -> dict[str, Any]:
+        with self.lock:
+            for space in list(self.spaces) or [DEFAULT_SPACE]:
+                self.backend(next(iter(self.backend_types)), space)
+            return copy.deepcopy({"spaces": self.spaces, "shared": self.shared})
+
+    def load(self, document: Any) -> None:
+        if not isinstance(document, dict) or set(document) - {"spaces", "shared"}:
+            raise StateError("a state document is an object with 'spaces' and 'shared'")
+        spaces = document.get("spaces", {})
+        shared = document.get("shared", {})
+        if not isinstance(spaces, dict) or not isinstance(shared, dict):
+            raise StateError("'spaces' and 'shared' are objects")
+        for space, areas in spaces.items():
+            if not SPACE_ID.match(space):
+                raise StateError(f"invalid space id {space!r}")
+            if not isinstance(areas, dict) or set(areas) - set(self.backend_types):
+                raise StateError(f"space {space!r}: areas are {sorted(self.backend_types)}")
+            if not all(isinstance(v, dict) for v in areas.values()):
+                raise StateError(f"space {space!r}: every area's state is an object")
+        if set(shared) - set(self.backend_types) or not all(isinstance(v, dict) for v in shared.values()):
+            raise StateError(f"'shared' maps areas ({sorted(self.backend_types)}) to objects")
+        with self.lock:
+            self.spaces = {
+                space: {name: copy.deepcopy(areas.get(name, cls.seed(space))) for name, cls in self.backend_types.items()}
+                for space, areas in spaces.items()
+            }
+            self.shared = {name: copy.deepcopy(shared.get(name, cls.seed_shared())) for name, cls in self.backend_types.items()}

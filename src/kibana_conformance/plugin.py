@@ -1,0 +1,254 @@
+"""The pytest plugin (entry point ``kibana_conformance``): options, fixtures, requirement markers.
+
+The options are inert until a conformance suite activates the plugin (``suites/conftest.py``
+calls :func:`activate`); the project's other pytest runs are not affected.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from . import __version__, exit_codes
+from .catalog import load_catalog
+from .suite import resources
+from .suite.session import SuiteSession, TargetUnavailable, new_run_id, new_seed, preflight, start_embedded_mock
+from .suite.settings import OPTIONS, SettingsError, build_settings, resolve_option
+from .suite.target import Target
+
+CATEGORIES = ("schema", "headers", "auth", "error-envelope", "scenarios", "examples")
+SESSION_KEY = pytest.StashKey[SuiteSession]()
+META_KEY = pytest.StashKey["TestMeta"]()
+WORKER_KEYS = ("kct_base_url", "kct_run_id", "kct_seed", "kct_kibana_version", "kct_embedded")
+
+_current: SuiteSession | None = None
+
+
+@dataclass(frozen=True)
+class TestMeta:
+    """What a suite test verifies: a requirement of one category, about some operations."""
+
+    requirement: str
+    category: str
+    doc: str
+    operations: tuple[str, ...] = field(default=())
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("kibana-conformance", "Kibana conformance suite (CLI > environment > ini)")
+    for option in OPTIONS:
+        kwargs: dict[str, Any] = {"dest": option.dest, "help": f"{option.help} [env {option.env}; ini {option.ini}]"}
+        if option.kind == "bool":
+            kwargs["action"] = "store_true"
+            kwargs["default"] = False
+        else:
+            kwargs["default"] = None
+            kwargs["metavar"] = option.metavar
+        try:
+            group.addoption(option.flag, **kwargs)
+        except ValueError:
+            pass  # another plugin (pytest-base-url) already defines --base-url; its value is read the same way
+        parser.addini(option.ini, option.help, default=None)
+    group.addoption(
+        "--resource",
+        dest="kibana_resource",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help=f"an existing resource on the target ({', '.join(resources.RESOURCE_NAMES)}) [env KIBANA_CONFORMANCE_RESOURCES; ini kibana_resources]",
+    )
+    parser.addini("kibana_resources", "existing resources on the target, NAME=VALUE per line", type="linelist", default=[])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "requirement(id, doc, category, operation=None): the requirement a conformance test verifies, "
+        "the document's sentence it enforces, its report category and operation",
+    )
+
+
+def activate(config: pytest.Config) -> SuiteSession:
+    """Resolve the options and set up the run (the bundled mock, the preflight check)."""
+    global _current
+    if SESSION_KEY in config.stash:
+        return config.stash[SESSION_KEY]
+    try:
+        settings = build_settings(
+            {o.dest: resolve_option(o, config.getoption(o.dest, None), dict(os.environ), config.getini(o.ini)) for o in OPTIONS}
+        )
+        resources.set_overrides(dict(resources.parse_resource(r) for r in _resource_values(config)))
+    except (SettingsError, ValueError) as exc:
+        raise pytest.UsageError(str(exc)) from None
+    worker = getattr(config, "workerinput", None)
+    if worker is not None:
+        session = SuiteSession(settings, worker["kct_base_url"], worker["kct_run_id"], worker["kct_seed"], worker["kct_embedded"], worker["kct_kibana_version"])
+        if worker["kct_embedded"]:
+            from dataclasses import replace
+
+            from .mock.config import DEFAULT_PASSWORD, DEFAULT_USERNAME
+
+            if not (settings.api_key or settings.username):
+                session.settings = replace(settings, username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD, secrets=(DEFAULT_PASSWORD,))
+    else:
+        mock = None
+        base_url = settings.base_url
+        if base_url is None:
+            mock, settings = start_embedded_mock(settings)
+            base_url = mock.url
+        seed = settings.seed if settings.seed is not None else new_seed()
+        session = SuiteSession(settings, base_url, new_run_id(), seed, embedded=mock is not None, mock=mock)
+        config.stash[SESSION_KEY] = session
+        try:
+            preflight(session)
+        except TargetUnavailable as exc:
+            session.close()
+            pytest.exit(f"kibana-conformance: {exc}", returncode=exc.exit_code)
+    config.stash[SESSION_KEY] = session
+    _current = session
+    config.add_cleanup(session.close)
+    return session
+
+
+def _resource_values(config: pytest.Config) -> list[str]:
+    cli = config.getoption("kibana_resource", None) or []
+    if cli:
+        return cli
+    env = os.environ.get("KIBANA_CONFORMANCE_RESOURCES", "")
+    if env.strip():
+        return [part.strip() for part in env.split(",") if part.strip()]
+    return list(config.getini("kibana_resources") or [])
+
+
+def current_session() -> SuiteSession:
+    if _current is None:
+        raise RuntimeError("the conformance suite is not active: run it with `pytest suites` or `kibana-conformance run`")
+    return _current
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    session = node.config.stash.get(SESSION_KEY, None)
+    if session is not None:
+        node.workerinput.update(
+            kct_base_url=session.base_url,
+            kct_run_id=session.run_id,
+            kct_seed=session.seed,
+            kct_kibana_version=session.kibana_version,
+            kct_embedded=session.embedded,
+        )
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    session = config.stash.get(SESSION_KEY, None)
+    if session is None:
+        return []
+    catalog = load_catalog()
+    return [
+        f"kibana-conformance {__version__}: {session.describe_target()}",
+        f"seed {session.seed}, schema version {catalog.version}, run prefix {session.prefix}",
+    ]
+
+
+def _item_operations(item: pytest.Item) -> tuple[str, ...]:
+    marker = item.get_closest_marker("requirement")
+    operations: list[str] = []
+    if marker is not None and marker.kwargs.get("operation"):
+        value = marker.kwargs["operation"]
+        operations.extend([value] if isinstance(value, str) else value)
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    for value in params.values():
+        op_id = getattr(value, "id", None)
+        if isinstance(op_id, str) and hasattr(value, "method"):
+            operations.append(op_id)
+    label = getattr(item, "operation_label", None)
+    if label:
+        method, _, path = label.partition(" ")
+        found = load_catalog().match(method, path)
+        if found:
+            operations.append(found[0].id)
+    return tuple(dict.fromkeys(operations))
+
+
+def _meta(item: pytest.Item) -> TestMeta | None:
+    marker = item.get_closest_marker("requirement")
+    operations = _item_operations(item)
+    if marker is None:
+        if getattr(item, "operation_label", None):
+            return TestMeta("SCHEMA-PROPERTIES", "schema", "Every response matches the documented status, content type and schema.", operations)
+        return None
+    requirement = marker.args[0] if marker.args else marker.kwargs["id"]
+    category = marker.kwargs.get("category", "scenarios")
+    if category not in CATEGORIES:
+        raise pytest.UsageError(f"{item.nodeid}: requirement category {category!r} is not one of {', '.join(CATEGORIES)}")
+    return TestMeta(requirement, category, marker.kwargs.get("doc", ""), operations)
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    suite = config.stash.get(SESSION_KEY, None)
+    if suite is None:
+        return
+    catalog = load_catalog()
+    selected, deselected = [], []
+    for item in items:
+        meta = _meta(item)
+        if meta is None:
+            selected.append(item)
+            continue
+        item.stash[META_KEY] = meta
+        item.user_properties.append(("requirement", meta.requirement))
+        item.user_properties.append(("category", meta.category))
+        for op_id in meta.operations:
+            item.user_properties.append(("operation", op_id))
+        ops = [catalog.get(o) for o in meta.operations]
+        if ops and not any(suite.settings.selects(op.id, op.area) for op in ops):
+            deselected.append(item)
+            continue
+        writes = sorted(op.id for op in ops if op.is_write)
+        if writes:
+            # Tests that write one resource run in one worker, one after the other.
+            item.add_marker(pytest.mark.xdist_group(writes[0]))
+        selected.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") in ("no", "load"):
+        config.option.dist = "loadgroup"
+
+
+@pytest.fixture(scope="session")
+def kibana_session(request: pytest.FixtureRequest) -> SuiteSession:
+    return activate(request.config)
+
+
+@pytest.fixture(scope="session")
+def kibana(kibana_session: SuiteSession) -> Target:
+    """The deployment under test."""
+    return kibana_session.target
+
+
+@pytest.fixture(scope="session")
+def run_prefix(kibana_session: SuiteSession) -> str:
+    """Every resource a test creates is named with this prefix (``kct-<run id>-``)."""
+    return kibana_session.prefix
+
+
+@pytest.fixture(autouse=True)
+def _record_exchanges(request: pytest.FixtureRequest) -> Iterator[None]:
+    suite = request.config.stash.get(SESSION_KEY, None)
+    if suite is None or META_KEY not in request.node.stash:
+        yield
+        return
+    suite.target.recorder.start()
+    yield
+
+
+__all__ = ["activate", "current_session", "exit_codes"]

@@ -1,0 +1,129 @@
+"""One conformance run: the settings, the target (maybe the bundled mock), the run id and seed.
+
+The controller process creates it (starting the mock when no base URL is given and checking
+that the target answers); pytest-xdist workers receive the same values through ``workerinput``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from .. import exit_codes
+from ..catalog import load_catalog
+from .settings import Settings
+from .target import Redactor, Target
+
+
+class TargetUnavailable(Exception):
+    """The target cannot be reached or rejects the credentials: the run stops at once."""
+
+    exit_code = exit_codes.TARGET_UNAVAILABLE
+
+
+@dataclass
+class SuiteSession:
+    settings: Settings
+    base_url: str
+    run_id: str
+    seed: int
+    embedded: bool = False
+    kibana_version: str | None = None
+    mock: Any = field(default=None, repr=False)
+    _target: Target | None = field(default=None, repr=False)
+    _schema: Any = field(default=None, repr=False)
+
+    @property
+    def prefix(self) -> str:
+        """Names of everything this run creates start with it, so they can be told apart."""
+        return f"kct-{self.run_id}-"
+
+    @property
+    def target(self) -> Target:
+        if self._target is None:
+            self._target = Target(self.settings, self.base_url)
+        return self._target
+
+    def schema(self) -> Any:
+        if self._schema is None:
+            from .properties import build_schema
+
+            self._schema = build_schema(self.settings, self.base_url + self.target.space_prefix, self.seed)
+        return self._schema
+
+    def describe_target(self) -> str:
+        kind = "the bundled mock" if self.embedded else "target"
+        version = f", Kibana {self.kibana_version}" if self.kibana_version else ""
+        space = f", space {self.settings.space}" if self.settings.space else ""
+        return f"{kind} {Redactor(self.settings.secrets).text(self.base_url)}{version}{space}"
+
+    def close(self) -> None:
+        if self._target is not None:
+            self._target.close()
+        if self.mock is not None:
+            self.mock.stop()
+            self.mock = None
+
+
+def new_run_id() -> str:
+    return secrets.token_hex(3)
+
+
+def new_seed() -> int:
+    return secrets.randbelow(2**31)
+
+
+def start_embedded_mock(settings: Settings) -> tuple[Any, Settings]:
+    """The bundled mock on a free loopback port, accepting the configured credentials."""
+    from dataclasses import replace
+
+    from ..mock import MockConfig, MockServer
+    from ..mock.config import DEFAULT_PASSWORD, DEFAULT_USERNAME
+
+    if settings.api_key:
+        config = MockConfig(api_keys=(settings.api_key,))
+    elif settings.username:
+        config = MockConfig(username=settings.username, password=settings.password or "")
+    else:
+        config = MockConfig()
+        settings = replace(settings, username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD, secrets=(DEFAULT_PASSWORD,))
+    return MockServer(config).start(), settings
+
+
+def preflight(session: SuiteSession) -> None:
+    """Check once that the target answers and accepts the credentials; learn its version."""
+    target = session.target
+    shown = session.describe_target()
+    try:
+        response = target.request("GET", "/api/status")
+        if response.status_code == 404:
+            probe = next(op for op in load_catalog() if op.method == "GET" and "{" not in op.path)
+            response = target.request("GET", probe.path)
+    except httpx.ConnectError as exc:
+        raise TargetUnavailable(f"cannot connect to {shown}: {_reason(exc)}") from None
+    except httpx.TimeoutException:
+        raise TargetUnavailable(f"{shown} did not answer within {session.settings.timeout:g} s (see --timeout)") from None
+    except httpx.HTTPError as exc:
+        raise TargetUnavailable(f"cannot reach {shown}: {_reason(exc)}") from None
+    if response.status_code == 401:
+        kind = {"api-key": "the API key", "basic": "the user name and password"}.get(session.settings.credentials_kind, "no credentials")
+        raise TargetUnavailable(f"{shown} rejected {kind} (401); check --api-key or --username/--password")
+    if 300 <= response.status_code < 400:
+        raise TargetUnavailable(f"{shown} redirects to {response.headers.get('location', '?')!r}; give the final URL as --base-url")
+    if response.status_code >= 500:
+        raise TargetUnavailable(f"{shown} answers {response.status_code} to a status request; it is not serving")
+    try:
+        body = response.json()
+        session.kibana_version = body.get("version", {}).get("number") if isinstance(body, dict) else None
+    except ValueError:
+        session.kibana_version = None
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return "its TLS certificate is not trusted (pass --ca-cert FILE, or --insecure to skip verification)"
+    return text.splitlines()[0]

@@ -1,0 +1,201 @@
+"""The deployment under test: URLs, credentials, an HTTP client that records what it sends."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from .settings import Settings
+
+REDACTED = "[REDACTED]"
+EXCERPT_BYTES = 2048
+SECRET_HEADERS = ("authorization", "cookie", "set-cookie", "proxy-authorization")
+
+
+def encode_api_key(key: str) -> str:
+    """The header value for a key given encoded (as Kibana returns it) or as ``id:api_key``."""
+    return base64.b64encode(key.encode()).decode() if ":" in key else key
+
+
+class Redactor:
+    """Removes credentials from anything the suite writes: headers, URLs, bodies, messages."""
+
+    def __init__(self, secrets: tuple[str, ...] = ()) -> None:
+        variants: set[str] = set()
+        for secret in secrets:
+            if secret:
+                variants.add(secret)
+                variants.add(encode_api_key(secret))
+                variants.add(base64.b64encode(secret.encode()).decode())
+        self._secrets = sorted((v for v in variants if len(v) >= 3), key=len, reverse=True)
+        self._auth_value = re.compile(r"(?i)\b(authorization:\s*|Basic\s+|ApiKey\s+|Bearer\s+)([A-Za-z0-9+/=._:-]{6,})")
+        self._userinfo = re.compile(r"(?i)(https?://)[^/@\s]+@")
+
+    def add(self, secret: str) -> None:
+        self._secrets = sorted({*self._secrets, secret, base64.b64encode(secret.encode()).decode()}, key=len, reverse=True)
+
+    def text(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        text = self._auth_value.sub(lambda m: m.group(1) + REDACTED, text)
+        return self._userinfo.sub(r"\1" + REDACTED + "@", text)
+
+    def headers(self, headers: Any) -> dict[str, str]:
+        return {k: (REDACTED if k.lower() in SECRET_HEADERS else self.text(v)) for k, v in dict(headers).items()}
+
+
+@dataclass
+class Exchange:
+    """One request and its response, redacted and cut to excerpts, for failure reports."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str = ""
+    error: str | None = None
+
+    def curl(self) -> str:
+        parts = [f"curl -sS -X {self.method} {_quote(self.url)}"]
+        for name, value in self.request_headers.items():
+            if name.lower() in ("host", "content-length", "accept-encoding", "connection", "user-agent", "accept"):
+                continue
+            if name.lower() == "authorization":
+                value = "$KIBANA_AUTH"
+            parts.append(f"-H {_quote(f'{name}: {value}')}")
+        if self.request_body:
+            parts.append(f"--data-binary {_quote(self.request_body)}")
+        return " \\\n  ".join(parts)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def _excerpt(content: bytes) -> str:
+    text = content[:EXCERPT_BYTES].decode("utf-8", errors="replace")
+    return text + (f"... ({len(content)} bytes)" if len(content) > EXCERPT_BYTES else "")
+
+
+class Recorder:
+    """Keeps the exchanges of the test that is running (per thread)."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+        self._local = threading.local()
+
+    def start(self) -> None:
+        self._local.exchanges = []
+
+    def take(self) -> list[Exchange]:
+        exchanges = getattr(self._local, "exchanges", [])
+        self._local.exchanges = []
+        return exchanges
+
+    def record(self, exchange: Exchange) -> None:
+        if not hasattr(self._local, "exchanges"):
+            self._local.exchanges = []
+        self._local.exchanges.append(exchange)
+        del self._local.exchanges[:-20]
+
+    def request_exchange(self, request: httpx.Request) -> Exchange:
+        return Exchange(
+            method=request.method,
+            url=self.redactor.text(str(request.url)),
+            request_headers=self.redactor.headers(request.headers),
+            request_body=self.redactor.text(_excerpt(request.content)) if request.content else "",
+        )
+
+
+class Target:
+    """The deployment under test, reached through ``/s/{space}`` when a space is set."""
+
+    def __init__(self, settings: Settings, base_url: str, redactor: Redactor | None = None) -> None:
+        self.settings = settings
+        self.base_url = base_url.rstrip("/")
+        self.space_prefix = f"/s/{settings.space}" if settings.space else ""
+        self.redactor = redactor or Redactor(settings.secrets)
+        self.recorder = Recorder(self.redactor)
+        self.client = httpx.Client(
+            timeout=settings.timeout,
+            verify=self.verify,
+            follow_redirects=False,
+            event_hooks={"response": [self._record]},
+        )
+
+    @property
+    def verify(self) -> bool | str:
+        if self.settings.insecure:
+            return False
+        return str(self.settings.ca_cert) if self.settings.ca_cert else True
+
+    @property
+    def auth_header(self) -> dict[str, str]:
+        settings = self.settings
+        if settings.api_key:
+            return {"Authorization": f"ApiKey {encode_api_key(settings.api_key)}"}
+        if settings.username:
+            token = base64.b64encode(f"{settings.username}:{settings.password}".encode()).decode()
+            return {"Authorization": f"Basic {token}"}
+        return {}
+
+    @property
+    def wrong_auth_header(self) -> dict[str, str]:
+        """Credentials of the same kind as the configured ones, but wrong."""
+        if self.settings.api_key:
+            return {"Authorization": "ApiKey " + base64.b64encode(b"kct-wrong-id:kct-wrong-key").decode()}
+        user = self.settings.username or "elastic"
+        return {"Authorization": "Basic " + base64.b64encode(f"{user}:kct-wrong-password".encode()).decode()}
+
+    def api_url(self, path: str) -> str:
+        return f"{self.base_url}{self.space_prefix}{path}"
+
+    def space_url(self, space: str, path: str) -> str:
+        return f"{self.base_url}/s/{space}{path}" if space != "default" else f"{self.base_url}{path}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        auth: str = "valid",
+        xsrf: bool = True,
+        headers: dict[str, str] | None = None,
+        json_body: Any = None,
+        content: bytes | str | None = None,
+        space: str | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Send a request to an API path; ``auth`` is "valid", "wrong" or "none"."""
+        sent: dict[str, str] = {}
+        if auth == "valid":
+            sent.update(self.auth_header)
+        elif auth == "wrong":
+            sent.update(self.wrong_auth_header)
+        if xsrf:
+            sent["kbn-xsrf"] = "kibana-conformance"
+        if json_body is not None:
+            content = json.dumps(json_body)
+            sent["content-type"] = "application/json"
+        sent.update(headers or {})
+        url = self.space_url(space, path) if space else self.api_url(path)
+        return self.client.request(method, url, headers=sent, content=content, **kwargs)
+
+    def _record(self, response: httpx.Response) -> None:
+        exchange = self.recorder.request_exchange(response.request)
+        exchange.status = response.status_code
+        exchange.response_headers = self.redactor.headers(response.headers)
+        response.read()
+        exchange.response_body = self.redactor.text(_excerpt(response.content))
+        self.recorder.record(exchange)
+
+    def close(self) -> None:
+        self.client.close()

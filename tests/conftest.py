@@ -1,0 +1,32 @@
+"""Fixtures for the project's own tests: a mock deployment on a free loopback port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from kibana_conformance.mock import MockConfig, MockServer
+
+from .helpers import API_KEY_ID_AND_SECRET, PASSWORD, USERNAME
+
+
+@pytest.fixture(scope="session")
+def mock_server() -> Iterator[MockServer]:
+    with MockServer(MockConfig(api_keys=(API_KEY_ID_AND_SECRET,))) as server:
+        yield server
+
+
+@pytest.fixture
+def api(mock_server: MockServer) -> Iterator[httpx.Client]:
+    """A client authenticated as the default user, sending kbn-xsrf, against a freshly reset mock."""
+    with httpx.Client(base_url=mock_server.url, auth=(USERNAME, PASSWORD), headers={"kbn-xsrf": "true"}, timeout=10) as client:
+        client.post("/_mock/reset").raise_for_status()
+        yield client
+
+
+@pytest.fixture
+def anonymous(mock_server: MockServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=mock_server.url, headers={"kbn-xsrf": "true"}, timeout=10) as client:
+        yield client
