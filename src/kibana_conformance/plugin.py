@@ -16,7 +16,7 @@ import pytest
 from . import __version__, exit_codes
 from .catalog import load_catalog
 from .suite import resources
-from .suite.session import SuiteSession, TargetUnavailable, new_run_id, new_seed, preflight, start_embedded_mock
+from .suite.session import SuiteSession, TargetUnavailable, embedded_settings, new_run_id, new_seed, preflight, start_embedded_mock
 from .suite.settings import OPTIONS, SettingsError, build_settings, resolve_option
 from .suite.target import Target
 
@@ -62,6 +62,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"an existing resource on the target ({', '.join(resources.RESOURCE_NAMES)}) [env KIBANA_CONFORMANCE_RESOURCES; ini kibana_resources]",
     )
     parser.addini("kibana_resources", "existing resources on the target, NAME=VALUE per line", type="linelist", default=[])
+    group.addoption(
+        "--mock-fault",
+        dest="kibana_mock_fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run the bundled mock with this fault switched on (repeatable; `kibana-conformance mock --list-faults`) "
+        "[env KIBANA_CONFORMANCE_MOCK_FAULTS]",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -86,19 +95,20 @@ def activate(config: pytest.Config) -> SuiteSession:
         raise pytest.UsageError(str(exc)) from None
     worker = getattr(config, "workerinput", None)
     if worker is not None:
-        session = SuiteSession(settings, worker["kct_base_url"], worker["kct_run_id"], worker["kct_seed"], worker["kct_embedded"], worker["kct_kibana_version"])
         if worker["kct_embedded"]:
-            from dataclasses import replace
-
-            from .mock.config import DEFAULT_PASSWORD, DEFAULT_USERNAME
-
-            if not (settings.api_key or settings.username):
-                session.settings = replace(settings, username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD, secrets=(DEFAULT_PASSWORD,))
+            settings = embedded_settings(settings)
+        session = SuiteSession(settings, worker["kct_base_url"], worker["kct_run_id"], worker["kct_seed"], worker["kct_embedded"], worker["kct_kibana_version"])
     else:
         mock = None
         base_url = settings.base_url
+        faults = _mock_faults(config)
+        if faults and base_url is not None:
+            raise pytest.UsageError("--mock-fault applies to the bundled mock only; drop --base-url to use it")
         if base_url is None:
-            mock, settings = start_embedded_mock(settings)
+            try:
+                mock, settings = start_embedded_mock(settings, faults)
+            except ValueError as exc:
+                raise pytest.UsageError(f"--mock-fault: {exc}") from None
             base_url = mock.url
         seed = settings.seed if settings.seed is not None else new_seed()
         session = SuiteSession(settings, base_url, new_run_id(), seed, embedded=mock is not None, mock=mock)
@@ -122,6 +132,12 @@ def _resource_values(config: pytest.Config) -> list[str]:
     if env.strip():
         return [part.strip() for part in env.split(",") if part.strip()]
     return list(config.getini("kibana_resources") or [])
+
+
+def _mock_faults(config: pytest.Config) -> tuple[str, ...]:
+    cli = config.getoption("kibana_mock_fault", None) or []
+    env = [f.strip() for f in os.environ.get("KIBANA_CONFORMANCE_MOCK_FAULTS", "").split(",") if f.strip()]
+    return tuple(cli or env)
 
 
 def current_session() -> SuiteSession:
@@ -196,6 +212,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     selected, deselected = [], []
     for item in items:
         meta = _meta(item)
+        if getattr(item, "operation_label", None) and meta and meta.operations and "[" not in item.nodeid:
+            # schemathesis gives every operation's test the same node id under pytest 9;
+            # distinct ids keep reports and pytest-xdist scheduling apart.
+            _set_nodeid(item, f"{item.nodeid}[{meta.operations[0]}]")
         if meta is None:
             selected.append(item)
             continue
@@ -216,6 +236,15 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
+
+
+def _set_nodeid(item: pytest.Item, nodeid: str) -> None:
+    try:  # pytest >= 9.2 keeps a structured id
+        from _pytest.nodeid import coerce_node_id
+
+        item._id = coerce_node_id(nodeid)  # type: ignore[attr-defined]
+    except ImportError:
+        item._nodeid = nodeid  # type: ignore[attr-defined]
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -99,7 +99,7 @@ class MockKibana:
                 raise KibanaError(413, f"Payload content length greater than maximum allowed: {limit}")
             self._stage("validate", call, lambda: self._validate(call))
             with self.handler_lock:
-                reply = _encoded(self._stage("handle", call, lambda: self.routes[call.op.id](call)))
+                reply = self._stage("handle", call, lambda: _encoded(self.routes[call.op.id](call)))
         except KibanaError as error:
             reply = _error_reply(error)
         return self._stage("finish", call, lambda: pipeline.finish(call, reply), reply)
@@ -185,7 +185,7 @@ def _encoded(reply: Reply) -> Reply:
 
 
 def _error_reply(error: KibanaError) -> Reply:
-    return Reply(error.status, error.body, dict(error.headers), versioned=error.versioned)
+    return _encoded(Reply(error.status, error.body, dict(error.headers), versioned=error.versioned))
 
 
 def _to_response(reply: Reply, method: str) -> Response:

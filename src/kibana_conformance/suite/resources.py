@@ -10,7 +10,7 @@ from __future__ import annotations
 DEFAULT_RESOURCES = {
     "outputId": "fleet-default-output",
     "remoteOutputId": "remote-es-output",
-    "packagePolicyId": "system-1",
+    "packagePolicyId": "f1a5e3b2-7d4c-4b8e-9a61-3c2d8e7f4a10",
     "liveQueryId": "3c42c847-eb30-4452-80e0-728584042334",
     "liveQueryActionId": "609c4c66-ba3d-43fa-afdd-53e244577aa0",
     "groupStream": "web-services",

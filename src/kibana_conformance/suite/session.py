@@ -7,7 +7,7 @@ that the target answers); pytest-xdist workers receive the same values through `
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -76,20 +76,26 @@ def new_seed() -> int:
     return secrets.randbelow(2**31)
 
 
-def start_embedded_mock(settings: Settings) -> tuple[Any, Settings]:
-    """The bundled mock on a free loopback port, accepting the configured credentials."""
-    from dataclasses import replace
-
-    from ..mock import MockConfig, MockServer
+def embedded_settings(settings: Settings) -> Settings:
+    """Without credentials of its own, a run against the bundled mock uses the mock's default user."""
     from ..mock.config import DEFAULT_PASSWORD, DEFAULT_USERNAME
 
+    if settings.api_key or settings.username:
+        return settings
+    return replace(settings, username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD, secrets=(DEFAULT_PASSWORD,))
+
+
+def start_embedded_mock(settings: Settings, faults: tuple[str, ...] = ()) -> tuple[Any, Settings]:
+    """The bundled mock on a free loopback port, accepting the configured credentials."""
+    from ..mock import MockConfig, MockServer
+    from ..mock.faults import resolve_faults
+
+    resolve_faults(faults)
+    settings = embedded_settings(settings)
     if settings.api_key:
-        config = MockConfig(api_keys=(settings.api_key,))
-    elif settings.username:
-        config = MockConfig(username=settings.username, password=settings.password or "")
+        config = MockConfig(api_keys=(settings.api_key,), faults=faults)
     else:
-        config = MockConfig()
-        settings = replace(settings, username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD, secrets=(DEFAULT_PASSWORD,))
+        config = MockConfig(username=settings.username or "", password=settings.password or "", faults=faults)
     return MockServer(config).start(), settings
 
 

@@ -107,6 +107,7 @@ class Recorder:
         del self._local.exchanges[:-20]
 
     def request_exchange(self, request: httpx.Request) -> Exchange:
+        request.read()
         return Exchange(
             method=request.method,
             url=self.redactor.text(str(request.url)),

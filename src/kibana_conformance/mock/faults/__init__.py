@@ -4,11 +4,18 @@ A fault wraps one pipeline stage (see ``pipeline.py``) for one or more operation
 ``wrap(call, proceed, *extra)`` may call ``proceed()`` (the correct behaviour) and then
 change its outcome, or not call it at all. ``kibana-conformance mock --fault NAME``
 and ``MockConfig(faults=(NAME,))`` switch faults on.
+
+Stages: ``authenticate``, ``check_xsrf``, ``check_version`` and ``validate`` raise
+``KibanaError`` to refuse a call (skipping ``proceed()`` skips the check); ``handle`` returns
+the handler's ``Reply``; ``finish`` gets the reply as ``extra[0]`` and returns it. A reply's
+body is already JSON bytes: read it with :func:`reply_json` and write it back with
+:func:`set_json`, so a fault never touches the stored state by accident.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -30,6 +37,16 @@ class Fault:
 
 
 REGISTRY: dict[str, Fault] = {}
+
+
+def reply_json(reply: Any) -> Any:
+    """A fresh copy of a reply's JSON body (None when it has none)."""
+    return json.loads(reply.body) if reply.body else None
+
+
+def set_json(reply: Any, body: Any) -> Any:
+    reply.body = json.dumps(body, separators=(",", ":")).encode()
+    return reply
 
 
 def fault(name: str, description: str, *, stage: str, operations: Iterable[str] | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

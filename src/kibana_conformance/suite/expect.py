@@ -1,0 +1,90 @@
+"""Assertions for scenario tests, failing with a short title and "Received / Documented" lines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+
+from ..catalog import Operation
+from ..contract import envelope_problems, response_problems
+
+
+class ConformanceFailure(AssertionError):
+    """The target did something the document (or Kibana's platform) does not allow."""
+
+    def __init__(self, summary: str, received: str, documented: str) -> None:
+        super().__init__(summary)
+        self.summary = summary
+        self.received = received
+        self.documented = documented
+
+    def __str__(self) -> str:
+        return f"{self.summary}\nReceived: {self.received}\nDocumented: {self.documented}"
+
+
+def _shorten(value: Any, limit: int = 300) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def describe(response: httpx.Response) -> str:
+    """``METHOD /path`` for a response, without host or credentials."""
+    request = response.request
+    return f"{request.method} {request.url.raw_path.decode(errors='replace')}"
+
+
+def body_of(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def expect(condition: bool, summary: str, *, received: Any, documented: str) -> None:
+    if not condition:
+        raise ConformanceFailure(summary, _shorten(received), documented)
+
+
+def expect_status(response: httpx.Response, expected: int | Iterable[int], documented: str) -> None:
+    allowed = {expected} if isinstance(expected, int) else set(expected)
+    if response.status_code not in allowed:
+        wanted = " or ".join(str(s) for s in sorted(allowed))
+        raise ConformanceFailure(
+            f"{describe(response)} answered {response.status_code}, expected {wanted}",
+            f"{response.status_code} {_shorten(body_of(response))}",
+            documented,
+        )
+
+
+def expect_success(response: httpx.Response, documented: str) -> None:
+    if not 200 <= response.status_code < 300:
+        raise ConformanceFailure(
+            f"{describe(response)} was refused ({response.status_code}), expected success",
+            f"{response.status_code} {_shorten(body_of(response))}",
+            documented,
+        )
+
+
+def expect_conforms(op: Operation, response: httpx.Response) -> None:
+    problems = response_problems(op, response.status_code, response.headers.get("content-type"), response.content)
+    if problems:
+        raise ConformanceFailure(
+            f"{describe(response)} answered {response.status_code} with a response the schema does not allow",
+            "; ".join(problems),
+            f"the {op.id} schema for status {response.status_code}",
+        )
+
+
+def expect_envelope(op: Operation, response: httpx.Response, status: int, message: str | None = None) -> None:
+    """The response is ``status`` with Kibana's envelope (and, if given, exactly this message)."""
+    expect_status(response, status, f"{status} with Kibana's error envelope")
+    body = body_of(response)
+    problems = envelope_problems(op, status, body)
+    if message is not None and isinstance(body, dict) and body.get("message") != message:
+        problems.append(f"message is {body.get('message')!r}")
+    if problems:
+        documented = f"message {message!r}" if message is not None else "Kibana's {statusCode, error, message} envelope"
+        raise ConformanceFailure(f"{describe(response)}: the {status} body is not the documented error", "; ".join(problems), documented)

@@ -1,0 +1,80 @@
+"""Authentication: every operation refuses missing and wrong credentials, and a refusal changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from kibana_conformance.suite.expect import expect, expect_envelope, expect_success
+from kibana_conformance.suite.operations import OPERATIONS, by_id
+from kibana_conformance.suite.requests import exception_item_body, valid_request
+
+AUTH_DOC = "401 Unauthorized response: authorization information is missing or invalid."
+
+
+@pytest.mark.requirement("AUTH-MISSING", category="auth", doc=AUTH_DOC)
+@pytest.mark.parametrize("op", **by_id(OPERATIONS))
+def test_no_credentials_get_401(op, kibana, run_prefix):
+    response = valid_request(op.id, run_prefix).send(kibana, auth="none")
+    expect_envelope(op, response, 401)
+
+
+@pytest.mark.requirement("AUTH-WRONG", category="auth", doc=AUTH_DOC)
+@pytest.mark.parametrize("op", **by_id(OPERATIONS))
+def test_wrong_credentials_get_401(op, kibana, run_prefix):
+    response = valid_request(op.id, run_prefix).send(kibana, auth="wrong")
+    expect_envelope(op, response, 401)
+
+
+REFUSED_DOC = "A request refused with 401 is not carried out."
+
+
+@pytest.mark.requirement("AUTH-REFUSED-NO-EFFECT", category="auth", doc=REFUSED_DOC, operation="put-fleet-package-policies-packagepolicyid")
+def test_refused_package_policy_update_changes_no_revision(kibana, run_prefix):
+    request = valid_request("put-fleet-package-policies-packagepolicyid", run_prefix)
+    first = request.send(kibana)
+    if first.status_code == 404:
+        pytest.skip("the package policy does not exist on the target; pass --resource packagePolicyId=ID")
+    expect_success(first, "Update a package policy by ID.")
+    request.send(kibana, auth="none")
+    request.send(kibana, auth="wrong")
+    second = request.send(kibana)
+    expect_success(second, "Update a package policy by ID.")
+    before, after = first.json()["item"]["revision"], second.json()["item"]["revision"]
+    expect(after == before + 1, "refused updates changed the package policy", received=f"revision {before}, then {after} after two refused updates and one accepted", documented=REFUSED_DOC)
+
+
+@pytest.mark.requirement("AUTH-REFUSED-NO-EFFECT", category="auth", doc=REFUSED_DOC, operation="put-exception-lists-items")
+def test_refused_exception_item_update_keeps_the_version(kibana, run_prefix):
+    first = kibana.request("PUT", "/api/exception_lists/items", json_body=exception_item_body(run_prefix))
+    if first.status_code == 404:
+        pytest.skip("the exception item does not exist on the target; pass --resource exceptionItemId=ID")
+    expect_success(first, "Update an exception list item using the id or item_id field.")
+    version = first.json()["_version"]
+    body = exception_item_body(run_prefix, _version=version, name=f"{run_prefix}refused")
+    kibana.request("PUT", "/api/exception_lists/items", json_body=body, auth="none")
+    kibana.request("PUT", "/api/exception_lists/items", json_body=body, auth="wrong")
+    again = kibana.request("PUT", "/api/exception_lists/items", json_body=exception_item_body(run_prefix, _version=version))
+    expect_success(again, f"_version {version} is still the latest after refused updates, so an update with it succeeds")
+
+
+@pytest.mark.requirement("AUTH-REFUSED-NO-EFFECT", category="auth", doc=REFUSED_DOC, operation="post-security-ai-assistant-current-user-conversations")
+def test_refused_conversation_is_not_created(kibana, run_prefix):
+    body = {"title": f"{run_prefix}refused", "id": f"{run_prefix}refused-conversation"}
+    path = "/api/security_ai_assistant/current_user/conversations"
+    kibana.request("POST", path, json_body=body, auth="none")
+    kibana.request("POST", path, json_body=body, auth="wrong")
+    created = kibana.request("POST", path, json_body=body)
+    expect_success(created, "the id of a refused creation is still free")
+
+
+@pytest.mark.requirement("AUTH-REFUSED-NO-EFFECT", category="auth", doc=REFUSED_DOC, operation="put-fleet-settings")
+def test_refused_settings_update_changes_nothing(kibana):
+    current = kibana.request("PUT", "/api/fleet/settings", json_body={})
+    expect_success(current, "PUT /api/fleet/settings with no field is a no-op update")
+    flag = current.json()["item"].get("prerelease_integrations_enabled", False)
+    change = {"prerelease_integrations_enabled": not flag}
+    kibana.request("PUT", "/api/fleet/settings", json_body=change, auth="none")
+    kibana.request("PUT", "/api/fleet/settings", json_body=change, auth="wrong")
+    after = kibana.request("PUT", "/api/fleet/settings", json_body={})
+    received = after.json()["item"].get("prerelease_integrations_enabled", False)
+    expect(received == flag, "a refused settings update was applied", received=f"prerelease_integrations_enabled {received}", documented=REFUSED_DOC)

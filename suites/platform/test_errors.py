@@ -1,0 +1,80 @@
+"""Kibana's error envelope: refused input and unknown resources are answered in the documented shape."""
+
+from __future__ import annotations
+
+import pytest
+
+from kibana_conformance.catalog import load_catalog
+from kibana_conformance.suite.expect import expect, expect_conforms, expect_envelope
+from kibana_conformance.suite.requests import ApiRequest, exception_item_body, valid_request
+
+CATALOG = load_catalog()
+ENVELOPE_DOC = "Bad Request response: {statusCode, error, message} (Fleet adds errorType)"
+
+
+def _invalid_requests(prefix: str) -> dict[str, ApiRequest]:
+    """For every operation that takes input, a request that breaks a stated constraint."""
+    invalid: dict[str, ApiRequest] = {}
+    for op in CATALOG:
+        request = valid_request(op.id, prefix)
+        if request.has_json_body:
+            invalid[op.id] = request.with_body(["not", "an", "object"])
+    invalid["get-fleet-agent-status-data"] = ApiRequest(CATALOG.get("get-fleet-agent-status-data"), "/api/fleet/agent_status/data")
+    osquery = valid_request("get-osquery-live-queries-id-results-actionid", prefix)
+    invalid[osquery.op.id] = ApiRequest(osquery.op, osquery.path, query={"page": "first"})
+    upload = valid_request("post-endpoint-action-upload", prefix)
+    invalid[upload.op.id] = ApiRequest(upload.op, upload.path, multipart={**upload.multipart, "endpoint_ids": [""]})
+    return invalid
+
+
+INVALID_OPERATIONS = sorted(_invalid_requests("kct-"))
+
+
+@pytest.mark.requirement("ERR-ENVELOPE-400", category="error-envelope", doc=ENVELOPE_DOC)
+@pytest.mark.parametrize("op", [CATALOG.get(i) for i in INVALID_OPERATIONS], ids=INVALID_OPERATIONS)
+def test_refused_input_gets_the_400_envelope(op, kibana, run_prefix):
+    response = _invalid_requests(run_prefix)[op.id].send(kibana)
+    expect_envelope(op, response, 400)
+    expect_conforms(op, response)
+
+
+UNKNOWN = "kct-does-not-exist"
+NOT_FOUND_PATHS = {
+    "get-fleet-outputs-outputid": f"/api/fleet/outputs/{UNKNOWN}",
+    "get-fleet-remote-synced-integrations-outputid-remote-status": f"/api/fleet/remote_synced_integrations/{UNKNOWN}/remote_status",
+    "put-fleet-package-policies-packagepolicyid": f"/api/fleet/package_policies/{UNKNOWN}",
+    "get-osquery-live-queries-id-results-actionid": f"/api/osquery/live_queries/{UNKNOWN}/results/{UNKNOWN}",
+    "get-streams-name-group": f"/api/streams/{UNKNOWN}/_group",
+}
+
+
+@pytest.mark.requirement("ERR-NOT-FOUND", category="error-envelope", doc="Get output by ID. / Update a package policy by ID.: an id that names nothing is not found")
+@pytest.mark.parametrize("op", [CATALOG.get(i) for i in NOT_FOUND_PATHS], ids=list(NOT_FOUND_PATHS))
+def test_unknown_resource_gets_the_404_envelope(op, kibana):
+    body = {} if op.id == "put-fleet-package-policies-packagepolicyid" else None
+    response = kibana.request(op.method, NOT_FOUND_PATHS[op.id], json_body=body)
+    expect_envelope(op, response, 404)
+    expect_conforms(op, response)
+
+
+EXCEPTION_404_DOC = 'Exception list item not found response: {"message": "exception list item item_id: \\"foo\\" does not exist", "status_code": 404}'
+
+
+@pytest.mark.requirement("ERR-EXCEPTION-ITEM-404", category="error-envelope", doc=EXCEPTION_404_DOC, operation="put-exception-lists-items")
+@pytest.mark.parametrize("key", ["item_id", "id"])
+def test_unknown_exception_item_gets_the_documented_404(key, kibana, run_prefix):
+    op = CATALOG.get("put-exception-lists-items")
+    unknown = f"{run_prefix}missing-item"
+    body = exception_item_body(run_prefix)
+    body.pop("item_id")
+    body[key] = unknown
+    response = kibana.request("PUT", op.path, json_body=body)
+    expect_envelope(op, response, 404)
+    expect_conforms(op, response)
+    message = response.json().get("message", "")
+    expect(
+        unknown in message and "does not exist" in message and "status_code" in response.json(),
+        "the 404 body is not the documented one",
+        received=response.json(),
+        documented=EXCEPTION_404_DOC,
+    )
