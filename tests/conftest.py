@@ -11,6 +11,8 @@ from kibana_conformance.mock import MockConfig, MockServer
 
 from .helpers import API_KEY_ID_AND_SECRET, PASSWORD, USERNAME
 
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture(scope="session")
 def mock_server() -> Iterator[MockServer]:

@@ -13,6 +13,7 @@ from . import __version__, exit_codes
 from .catalog import CatalogError, load_catalog
 from .mock.config import DEFAULT_PASSWORD, DEFAULT_USERNAME
 from .openapi import assemble
+from .runner import add_run_arguments
 
 
 class UsageError(Exception):
@@ -70,6 +71,15 @@ def _cmd_mock(args: argparse.Namespace) -> int:
     return exit_codes.CONFORMANT
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .runner import run
+
+    try:
+        return run(args)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"invalid port {text!r} (0-65535; 0 picks a free port)")
@@ -88,6 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="list the operations under test")
     listing.set_defaults(handler=_cmd_list)
+
+    run = commands.add_parser(
+        "run",
+        help="run the conformance suite (against the bundled mock when no --base-url is given)",
+        description="Run the conformance suite with pytest. Without --base-url it starts the bundled mock on a free "
+        "loopback port, runs everything against it and stops it. Reports go to --report-dir.",
+    )
+    add_run_arguments(run)
+    run.set_defaults(handler=_cmd_run)
 
     mock = commands.add_parser("mock", help="serve the stateful mock Kibana deployment")
     mock.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")

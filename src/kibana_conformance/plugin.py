@@ -26,6 +26,8 @@ META_KEY = pytest.StashKey["TestMeta"]()
 WORKER_KEYS = ("kct_base_url", "kct_run_id", "kct_seed", "kct_kibana_version", "kct_embedded")
 
 _current: SuiteSession | None = None
+# What the last in-process run learned that pytest's exit code cannot say (read by `kibana-conformance run`).
+LAST_RUN: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ def activate(config: pytest.Config) -> SuiteSession:
             preflight(session)
         except TargetUnavailable as exc:
             session.close()
+            LAST_RUN["target_unavailable"] = True
             pytest.exit(f"kibana-conformance: {exc}", returncode=exc.exit_code)
     config.stash[SESSION_KEY] = session
     _current = session

@@ -16,6 +16,7 @@ DEFAULT_RESOURCES = {
     "groupStream": "web-services",
     "exceptionItemId": "simple_list_item",
     "endpointId": "ed518850-681a-4d60-bb98-e22640cae2a8",
+    "otherSpace": "kct-other",
 }
 RESOURCE_NAMES = tuple(DEFAULT_RESOURCES)
 

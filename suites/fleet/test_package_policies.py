@@ -1,0 +1,207 @@
+"""Package policy updates: revision, audit fields, echo of the body, response formats, 404.
+
+The document has no read operation for package policies; a PUT with an empty body (every
+field is optional) answers the current policy, so it serves as the read. Tests that change
+the description put back the one they found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from kibana_conformance.catalog import load_catalog
+from kibana_conformance.suite.expect import ConformanceFailure, expect, expect_conforms, expect_envelope, expect_success
+from kibana_conformance.suite.resources import resource
+
+OP = load_catalog().get("put-fleet-package-policies-packagepolicyid")
+UPDATE_DOC = "Update a package policy by ID."
+REVISION_DOC = "Update a package policy by ID. Responses: item: revision number Required"
+TIMESTAMPS_DOC = "Update a package policy by ID. Responses: item: created_at string Required, updated_at string Required"
+UPDATED_BY_DOC = "Update a package policy by ID. Responses: item: created_by string Required, updated_by string Required"
+ECHO_DOC = (
+    "Update a package policy by ID. Body: Package policy description; Responses: item: Package policy description, "
+    "id string Required, name string Required (Package policy name (should be unique))"
+)
+FORMAT_DOC = (
+    "format string: Values are simplified or legacy. Responses: item: inputs array[object] | object Required; "
+    "Request example (simplified shape): inputs as a map of {enabled, streams, vars}"
+)
+NOT_FOUND_DOC = "Update a package policy by ID. (an id that names no package policy is not found)"
+
+
+def _path(policy_id: str | None = None) -> str:
+    return f"/api/fleet/package_policies/{policy_id or resource('packagePolicyId')}"
+
+
+def _update(kibana: Any, body: dict[str, Any], response_format: str | None = None) -> dict[str, Any]:
+    response = kibana.request("PUT", _path(), json_body=body, params={"format": response_format} if response_format else None)
+    if response.status_code == 404:
+        pytest.skip(f"package policy {resource('packagePolicyId')} does not exist on the target; pass --resource packagePolicyId=ID")
+    expect_success(response, UPDATE_DOC)
+    expect_conforms(OP, response)
+    return response.json()["item"]
+
+
+@contextmanager
+def _restoring_description(kibana: Any, original: dict[str, Any]) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        # An update cannot remove a field: a policy that had no description gets an empty one.
+        kibana.request("PUT", _path(), json_body={"description": original.get("description") or ""})
+
+
+def _timestamp(item: dict[str, Any], name: str) -> datetime:
+    value = item.get(name)
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ConformanceFailure(f"{name} is not a timestamp", f"{name}: {value!r}", f"{name}: an ISO 8601 date-time") from None
+
+
+def _inputs_summary(inputs: Any) -> list[tuple[Any, ...]]:
+    """What the legacy inputs are, without the values their format may render differently."""
+    if not isinstance(inputs, list):
+        return [("not an array", type(inputs).__name__)]
+    return sorted(
+        (str(i.get("type")), str(i.get("policy_template")), bool(i.get("enabled")), tuple(sorted(str((s.get("data_stream") or {}).get("dataset")) for s in i.get("streams", []))))
+        for i in inputs
+    )
+
+
+@pytest.mark.requirement("FLEET-PACKAGE-POLICY-REVISION", category="scenarios", doc=REVISION_DOC, operation=OP.id)
+def test_each_update_raises_the_revision_by_one(kibana, run_prefix):
+    start = _update(kibana, {})
+    with _restoring_description(kibana, start):
+        first = _update(kibana, {"description": f"{run_prefix}revision one"})
+        second = _update(kibana, {"description": f"{run_prefix}revision two"})
+    revisions = [start.get("revision"), first.get("revision"), second.get("revision")]
+    expect(
+        all(isinstance(r, (int, float)) for r in revisions) and revisions[1] == revisions[0] + 1 and revisions[2] == revisions[1] + 1,
+        "successive updates did not raise the revision by one each",
+        received=f"revisions {revisions} (an empty update, then two description changes)",
+        documented=f"{revisions[0]}, {revisions[0] + 1 if isinstance(revisions[0], (int, float)) else 'n+1'}, ... ({REVISION_DOC})",
+    )
+
+
+@pytest.mark.requirement("FLEET-PACKAGE-POLICY-TIMESTAMPS", category="scenarios", doc=TIMESTAMPS_DOC, operation=OP.id)
+def test_updated_at_moves_forward_and_created_at_stays(kibana, run_prefix):
+    start = _update(kibana, {})
+    with _restoring_description(kibana, start):
+        first = _update(kibana, {"description": f"{run_prefix}timestamps one"})
+        second = _update(kibana, {"description": f"{run_prefix}timestamps two"})
+    items = (start, first, second)
+    created = [(i.get("created_at"), i.get("created_by")) for i in items]
+    expect(
+        len(set(created)) == 1,
+        "an update changed when or by whom the package policy was created",
+        received=f"(created_at, created_by): {created}",
+        documented=f"the same creation time and creator after every update ({TIMESTAMPS_DOC})",
+    )
+    updated = [_timestamp(i, "updated_at") for i in items]
+    expect(
+        updated[0] < updated[1] < updated[2],
+        "updated_at did not move forward with each update",
+        received=f"updated_at: {[i.get('updated_at') for i in items]}",
+        documented=f"a strictly later updated_at after each update ({TIMESTAMPS_DOC})",
+    )
+    expect(
+        _timestamp(start, "created_at") <= updated[0],
+        "the package policy was updated before it was created",
+        received=f"created_at {start.get('created_at')}, updated_at {start.get('updated_at')}",
+        documented="created_at <= updated_at",
+    )
+
+
+@pytest.mark.requirement("FLEET-PACKAGE-POLICY-UPDATED-BY", category="scenarios", doc=UPDATED_BY_DOC, operation=OP.id)
+def test_updated_by_names_the_caller(kibana, run_prefix):
+    start = _update(kibana, {})
+    with _restoring_description(kibana, start):
+        first = _update(kibana, {"description": f"{run_prefix}updated by"})
+        second = _update(kibana, {})
+    names = [first.get("updated_by"), second.get("updated_by")]
+    expect(
+        all(isinstance(n, str) and n.strip() for n in names) and names[0] == names[1],
+        "two updates by the same caller name different (or no) editors",
+        received=f"updated_by: {names}",
+        documented=f"the caller's name both times ({UPDATED_BY_DOC})",
+    )
+    settings = kibana.settings
+    if settings.username and not settings.api_key:
+        expect(
+            names[0] == settings.username,
+            "updated_by does not name the user who made the update",
+            received=f"updated_by: {names[0]!r}",
+            documented=f"updated_by: {settings.username!r}, the user the suite authenticates as ({UPDATED_BY_DOC})",
+        )
+
+
+@pytest.mark.requirement("FLEET-PACKAGE-POLICY-UPDATE-ECHO", category="scenarios", doc=ECHO_DOC, operation=OP.id)
+def test_the_update_answers_what_was_sent_and_keeps_the_rest(kibana, run_prefix):
+    start = _update(kibana, {})
+    description = f"{run_prefix}echo {start.get('revision')}"
+    with _restoring_description(kibana, start):
+        updated = _update(kibana, {"description": description})
+        kept = _update(kibana, {})
+    policy_id = resource("packagePolicyId")
+    for label, item in (("the update", updated), ("the next empty update", kept)):
+        expect(
+            item.get("description") == description,
+            f"{label} does not answer the description that was sent",
+            received=f"description: {item.get('description')!r}",
+            documented=f"description: {description!r} ({ECHO_DOC})",
+        )
+        expect(item.get("id") == policy_id, f"{label} answers another package policy", received=f"id: {item.get('id')!r}", documented=f"id: {policy_id!r}, the path's id")
+        fields = ("name", "namespace", "enabled", "policy_id", "policy_ids", "package", "is_managed", "output_id", "supports_agentless")
+        changed = {f: item.get(f) for f in fields if f in start and item.get(f) != start[f]}
+        expect(
+            not changed,
+            f"{label} changed fields the body did not send",
+            received=changed,
+            documented=f"the values before the update: {({f: start[f] for f in changed})}",
+        )
+        expect(
+            _inputs_summary(item.get("inputs")) == _inputs_summary(start.get("inputs")),
+            f"{label} changed the inputs, which the body did not send",
+            received=_inputs_summary(item.get("inputs")),
+            documented=f"the inputs before the update: {_inputs_summary(start.get('inputs'))}",
+        )
+
+
+@pytest.mark.requirement("FLEET-PACKAGE-POLICY-FORMAT", category="scenarios", doc=FORMAT_DOC, operation=OP.id)
+def test_format_chooses_the_shape_of_the_inputs(kibana):
+    simplified = _update(kibana, {}, "simplified")
+    legacy = _update(kibana, {}, "legacy")
+    default = _update(kibana, {})
+    shapes = {"simplified": simplified.get("inputs"), "legacy": legacy.get("inputs"), "none": default.get("inputs")}
+    expect(
+        isinstance(shapes["simplified"], dict) and isinstance(shapes["legacy"], list) and isinstance(shapes["none"], list),
+        "the inputs do not have the shape the format asks for",
+        received={k: type(v).__name__ for k, v in shapes.items()},
+        documented=f"format=simplified: a map of inputs; legacy or no format: an array ({FORMAT_DOC})",
+    )
+    as_map = sorted((bool(v.get("enabled")), len(v.get("streams") or {})) for v in shapes["simplified"].values())
+    as_list = sorted((bool(i.get("enabled")), len(i.get("streams") or [])) for i in shapes["legacy"])
+    expect(
+        as_map == as_list and _inputs_summary(shapes["none"]) == _inputs_summary(shapes["legacy"]),
+        "the formats describe different inputs for the same package policy",
+        received=f"simplified (enabled, streams): {as_map}; legacy: {as_list}; no format: {_inputs_summary(shapes['none'])}",
+        documented="the same inputs in both shapes, one map entry per array element",
+    )
+
+
+@pytest.mark.requirement("FLEET-PACKAGE-POLICY-NOT-FOUND", category="scenarios", doc=NOT_FOUND_DOC, operation=OP.id)
+@pytest.mark.parametrize("response_format", [None, "simplified"])
+def test_an_unknown_package_policy_is_not_found(kibana, run_prefix, response_format):
+    unknown = f"{run_prefix}missing-package-policy"
+    params = {"format": response_format} if response_format else None
+    response = kibana.request("PUT", _path(unknown), json_body={"description": f"{run_prefix}nowhere"}, params=params)
+    expect_envelope(OP, response, 404)
+    expect_conforms(OP, response)
+    again = kibana.request("PUT", _path(unknown), json_body={}, params=params)
+    expect_envelope(OP, again, 404)

@@ -1,0 +1,140 @@
+"""Security AI Assistant conversations: what creating one fills in, echoes and refuses."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from kibana_conformance.catalog import load_catalog
+from kibana_conformance.suite.expect import expect, expect_conforms, expect_status, expect_success
+
+OP = load_catalog().get("post-security-ai-assistant-current-user-conversations")
+CREATE_DOC = "Create a new Security AI Assistant conversation."
+ECHO_DOC = "title: The conversation title. / messages: The conversation messages. (content, role, timestamp) / replacements (request and 200 response)"
+CATEGORY_DOC = "category string: The conversation category. Values are assistant or insights. (category is Required in the response)"
+ID_DOC = "id string: The conversation id. (request) / id string(nonempty) Required (response)"
+TIMES_DOC = "createdAt string Required: The time conversation was created. / The last time conversation was updated."
+USERS_DOC = "users array[object] Required (id, name)"
+NAMESPACE_DOC = "namespace string Required: Kibana space"
+CONFLICT_DOC = "id string: The conversation id. (an id names one conversation: creating a second with the same id is a conflict, 409)"
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def create(kibana, body: dict[str, Any], **kwargs: Any) -> httpx.Response:
+    return kibana.request("POST", OP.path, json_body=body, **kwargs)
+
+
+def created(kibana, body: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    response = create(kibana, body, **kwargs)
+    expect_success(response, CREATE_DOC)
+    expect_conforms(OP, response)
+    return response.json()
+
+
+def conversation_id(run_prefix: str) -> str:
+    return f"{run_prefix}conversation-{uuid.uuid4().hex}"
+
+
+def _instant(value: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _server_now(response: httpx.Response) -> datetime:
+    """The target's clock (its Date header), so that a skewed local clock does not matter."""
+    try:
+        return parsedate_to_datetime(response.headers["date"])
+    except (KeyError, TypeError, ValueError):
+        return datetime.now(UTC)
+
+
+@pytest.mark.requirement("SEC-CONVERSATION-ECHO", category="scenarios", doc=ECHO_DOC, operation=OP.id)
+def test_conversation_echoes_title_and_messages(kibana, run_prefix):
+    messages = [
+        {"role": "user", "content": "Is this PowerShell command malicious?", "timestamp": "2025-01-07T21:12:40.007Z"},
+        {"role": "assistant", "content": "It downloads a remote script: isolate the host.", "timestamp": "2025-01-07T21:13:02.118Z"},
+    ]
+    sent = {"title": f"{run_prefix}echo {uuid.uuid4().hex[:8]}", "messages": messages, "replacements": {"5f0d3c2a": "WIN-DC01"}}
+    conversation = created(kibana, sent)
+    received = {
+        "title": conversation.get("title"),
+        "messages": [{k: m.get(k) for k in ("role", "content", "timestamp")} for m in conversation.get("messages") or []],
+        "replacements": conversation.get("replacements"),
+    }
+    expect(received == sent, "the conversation does not hold what was sent", received=received, documented=f"{ECHO_DOC}: {sent}")
+
+
+@pytest.mark.requirement("SEC-CONVERSATION-CATEGORY", category="scenarios", doc=CATEGORY_DOC, operation=OP.id)
+@pytest.mark.parametrize("category", ["insights", "assistant", None])
+def test_category_is_echoed_or_defaults_to_assistant(category, kibana, run_prefix):
+    body = {"title": f"{run_prefix}category {category}"}
+    if category is not None:
+        body["category"] = category
+    received = created(kibana, body).get("category")
+    wanted = category or "assistant"
+    expect(received == wanted, "the conversation's category is not the one sent (or the default, assistant)", received=received, documented=f"{CATEGORY_DOC}: {wanted}")
+
+
+@pytest.mark.requirement("SEC-CONVERSATION-ID", category="scenarios", doc=ID_DOC, operation=OP.id)
+def test_given_id_is_kept_and_missing_ids_are_unique(kibana, run_prefix):
+    given = conversation_id(run_prefix)
+    received = created(kibana, {"id": given, "title": f"{run_prefix}given id"}).get("id")
+    expect(received == given, "the conversation did not keep the id it was created with", received=received, documented=f"{ID_DOC}: {given}")
+    generated = [created(kibana, {"title": f"{run_prefix}generated id {n}"}).get("id") for n in range(2)]
+    expect(
+        all(isinstance(i, str) and i.strip() for i in generated) and generated[0] != generated[1],
+        "conversations created without an id did not each get their own",
+        received=generated,
+        documented=ID_DOC,
+    )
+
+
+@pytest.mark.requirement("SEC-CONVERSATION-TIMESTAMPS", category="scenarios", doc=TIMES_DOC, operation=OP.id)
+def test_created_and_updated_times_are_now(kibana, run_prefix):
+    response = create(kibana, {"title": f"{run_prefix}timestamps"})
+    expect_success(response, CREATE_DOC)
+    conversation = response.json()
+    now = _server_now(response)
+    created_at, updated_at = _instant(conversation.get("createdAt")), _instant(conversation.get("updatedAt"))
+    received = f"createdAt {conversation.get('createdAt')!r}, updatedAt {conversation.get('updatedAt')!r}, target clock {now.isoformat()}"
+    expect(
+        created_at is not None and abs(created_at - now) <= CLOCK_SKEW,
+        "createdAt is not the time the conversation was created",
+        received=received,
+        documented=f"{TIMES_DOC} (within {CLOCK_SKEW} of the response's Date header)",
+    )
+    expect(updated_at is not None and updated_at >= created_at, "updatedAt is missing or before createdAt", received=received, documented=TIMES_DOC)
+
+
+@pytest.mark.requirement("SEC-CONVERSATION-USERS", category="scenarios", doc=USERS_DOC, operation=OP.id)
+def test_conversation_names_its_user(kibana, run_prefix):
+    users = created(kibana, {"title": f"{run_prefix}users"}).get("users")
+    expect(
+        isinstance(users, list) and len(users) > 0 and all(isinstance(u, dict) and (u.get("id") or u.get("name")) for u in users),
+        "the conversation names no user",
+        received=users,
+        documented=f"{USERS_DOC}: the current user who created it",
+    )
+
+
+@pytest.mark.requirement("SEC-CONVERSATION-NAMESPACE", category="scenarios", doc=NAMESPACE_DOC, operation=OP.id)
+def test_namespace_is_the_space(kibana, run_prefix):
+    space = kibana.settings.space or "default"
+    received = created(kibana, {"title": f"{run_prefix}namespace"}).get("namespace")
+    expect(received == space, "the conversation's namespace is not the space it was created in", received=received, documented=f"{NAMESPACE_DOC}: {space!r}")
+
+
+@pytest.mark.requirement("SEC-CONVERSATION-DUPLICATE-ID", category="scenarios", doc=CONFLICT_DOC, operation=OP.id)
+def test_duplicate_id_is_a_conflict(kibana, run_prefix):
+    given = conversation_id(run_prefix)
+    created(kibana, {"id": given, "title": f"{run_prefix}first"})
+    again = create(kibana, {"id": given, "title": f"{run_prefix}second"})
+    expect_status(again, 409, CONFLICT_DOC)

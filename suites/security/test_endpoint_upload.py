@@ -1,0 +1,78 @@
+"""Endpoint file upload: the action describes the file that was sent and the endpoints it targets."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from kibana_conformance.catalog import load_catalog
+from kibana_conformance.suite.expect import expect, expect_conforms, expect_envelope, expect_success
+from kibana_conformance.suite.resources import resource
+
+OP = load_catalog().get("post-endpoint-action-upload")
+UPLOAD_DOC = "Upload a file to an endpoint. / file string(binary) Required: The binary content of the file."
+DIGEST_DOC = "file string(binary) Required: The binary content of the file. (response: parameters.file_name, file_size, file_sha256 of that file)"
+TARGET_DOC = "endpoint_ids array[string] Required: List of endpoint IDs (response: agents, hosts and agentState per endpoint id, command upload)"
+IDS_DOC = "endpoint_ids array[string] Required: List of endpoint IDs (cannot contain empty strings). At least 1 element. Minimum length of each is 1."
+OVERWRITE_DOC = "overwrite boolean: Overwrite the file on the host if it already exists. Default value is false."
+# Every byte value, a CRLF pair and the bytes again reversed: text handling of any kind changes them.
+CONTENT = bytes(range(256)) + b"\r\n" + bytes(range(255, -1, -1))
+
+
+def upload(kibana, run_prefix: str, *, content: bytes = CONTENT, fields: dict[str, Any] | None = None) -> httpx.Response:
+    data = {"endpoint_ids": [resource("endpointId")], "parameters": "{}", **(fields or {})}
+    data = {k: v for k, v in data.items() if v is not None}
+    files = {"file": (f"{run_prefix}upload.bin", content, "application/octet-stream")}
+    return kibana.request("POST", OP.path, files=files, data=data)
+
+
+def action(kibana, run_prefix: str, **kwargs: Any) -> dict[str, Any]:
+    response = upload(kibana, run_prefix, **kwargs)
+    if response.status_code in (400, 404) and resource("endpointId") in response.text:
+        pytest.skip(f"endpoint {resource('endpointId')} is not enrolled on the target; pass --resource endpointId=ID")
+    expect_success(response, UPLOAD_DOC)
+    expect_conforms(OP, response)
+    return response.json().get("data") or {}
+
+
+@pytest.mark.requirement("SEC-UPLOAD-FILE-DIGEST", category="scenarios", doc=DIGEST_DOC, operation=OP.id)
+def test_action_describes_the_uploaded_bytes(kibana, run_prefix):
+    parameters = action(kibana, run_prefix).get("parameters") or {}
+    received = {k: parameters.get(k) for k in ("file_name", "file_size", "file_sha256")}
+    wanted = {"file_name": f"{run_prefix}upload.bin", "file_size": len(CONTENT), "file_sha256": hashlib.sha256(CONTENT).hexdigest()}
+    expect(received == wanted, "the action does not describe the file that was uploaded", received=received, documented=f"{DIGEST_DOC}: {wanted}")
+    expect(bool(parameters.get("file_id")), "the uploaded file has no id", received=parameters, documented=DIGEST_DOC)
+
+
+@pytest.mark.requirement("SEC-UPLOAD-TARGETS", category="scenarios", doc=TARGET_DOC, operation=OP.id)
+def test_action_targets_the_endpoints_sent(kibana, run_prefix):
+    data = action(kibana, run_prefix)
+    endpoints = [resource("endpointId")]
+    received = {
+        "command": data.get("command"),
+        "agents": data.get("agents"),
+        "hosts": sorted(data.get("hosts") or {}),
+        "agentState": sorted(data.get("agentState") or {}),
+    }
+    wanted = {"command": "upload", "agents": endpoints, "hosts": endpoints, "agentState": endpoints}
+    expect(received == wanted, "the upload action does not target the endpoints it was sent to", received=received, documented=f"{TARGET_DOC}: {wanted}")
+
+
+@pytest.mark.requirement("SEC-UPLOAD-ENDPOINT-IDS", category="scenarios", doc=IDS_DOC, operation=OP.id)
+@pytest.mark.parametrize("endpoint_ids", [json.dumps([]), [""], None], ids=["empty-list", "empty-id", "missing"])
+def test_endpoint_ids_must_name_endpoints(endpoint_ids, kibana, run_prefix):
+    response = upload(kibana, run_prefix, fields={"endpoint_ids": endpoint_ids})
+    expect_envelope(OP, response, 400)
+
+
+@pytest.mark.requirement("SEC-UPLOAD-OVERWRITE", category="scenarios", doc=OVERWRITE_DOC, operation=OP.id)
+@pytest.mark.parametrize("sent", [None, True, False], ids=["omitted", "true", "false"])
+def test_overwrite_is_echoed_or_false(sent, kibana, run_prefix):
+    parameters = {} if sent is None else {"overwrite": sent}
+    received = (action(kibana, run_prefix, fields={"parameters": json.dumps(parameters)}).get("parameters") or {}).get("overwrite", False)
+    wanted = bool(sent)
+    expect(received is wanted, "the action's overwrite flag is not the one sent (or the default, false)", received=f"overwrite: {received!r}", documented=f"{OVERWRITE_DOC}: {wanted}")
