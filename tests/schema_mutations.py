@@ -146,7 +146,7 @@ def _walk_object(schema: dict[str, Any], document: dict[str, Any], root: Any, va
                 yield Mutation(f"{pointer}/{name}", "type (absent in example)", _set(root, [*path, name], wrong))
     additional = schema.get("additionalProperties")
     if isinstance(additional, dict):
-        for name in value.keys() - properties.keys():
+        for name in sorted(value.keys() - properties.keys()):
             yield from _walk(additional, document, root, value[name], [*path, name])
 
 

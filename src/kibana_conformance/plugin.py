@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"an existing resource on the target ({', '.join(resources.RESOURCE_NAMES)}) [env KIBANA_CONFORMANCE_RESOURCES; ini kibana_resources]",
     )
     parser.addini("kibana_resources", "existing resources on the target, NAME=VALUE per line", type="linelist", default=[])
+    group.addoption(
+        "--report-dir",
+        dest="kibana_report_dir",
+        default=None,
+        metavar="DIR",
+        help="where results.json and index.html go (default: reports) [env KIBANA_CONFORMANCE_REPORT_DIR]",
+    )
+    group.addoption("--baseline", dest="kibana_baseline", default=None, metavar="FILE", help="accepted deviations (YAML) [env KIBANA_CONFORMANCE_BASELINE; ini kibana_baseline]")
+    group.addoption("--baseline-prune", dest="kibana_baseline_prune", action="store_true", help="rewrite --baseline without the entries whose checks pass now")
+    group.addoption("--baseline-update", dest="kibana_baseline_update", action="store_true", help="write the current failures as a new baseline (to --baseline, or reports/baseline.yaml) for review")
+    group.addoption("--target-flavour", dest="kibana_target_flavour", default=None, metavar="NAME", help="apply the known divergences of a target flavour (stateful, serverless) [env KIBANA_CONFORMANCE_FLAVOUR; ini kibana_target_flavour]")
+    parser.addini("kibana_baseline", "accepted deviations (YAML)", default=None)
+    parser.addini("kibana_target_flavour", "target flavour", default=None)
     group.addoption(
         "--mock-fault",
         dest="kibana_mock_fault",
@@ -124,7 +138,24 @@ def activate(config: pytest.Config) -> SuiteSession:
     config.stash[SESSION_KEY] = session
     _current = session
     config.add_cleanup(session.close)
+    _register_collector(config, session)
     return session
+
+
+def _register_collector(config: pytest.Config, session: SuiteSession) -> None:
+    from .report.collector import ResultCollector
+    from .suite.properties import CALL_OBSERVERS
+
+    report_dir = config.getoption("kibana_report_dir", None) or os.environ.get("KIBANA_CONFORMANCE_REPORT_DIR") or "reports"
+    collector = ResultCollector(config, session, Path(report_dir))
+    if not hasattr(config, "workerinput"):
+        try:
+            collector.gate = _gate(config, Path(report_dir))
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    config.pluginmanager.register(collector, "kibana-conformance-results")
+    session.target.observers.append(collector.record_exchange)
+    CALL_OBSERVERS[:] = [collector.record_exchange]
 
 
 def _resource_values(config: pytest.Config) -> list[str]:
@@ -135,6 +166,27 @@ def _resource_values(config: pytest.Config) -> list[str]:
     if env.strip():
         return [part.strip() for part in env.split(",") if part.strip()]
     return list(config.getini("kibana_resources") or [])
+
+
+def _setting(config: pytest.Config, dest: str, env: str, ini: str) -> Any:
+    return config.getoption(dest, None) or os.environ.get(env) or config.getini(ini) or None
+
+
+def _gate(config: pytest.Config, report_dir: Path) -> Any:
+    """The baseline and flavour divergences the run applies, from the options."""
+    from .report.baseline import load_baseline, load_flavour
+    from .report.collector import Gate
+    from .runner import suites_dir
+
+    baseline_file = _setting(config, "kibana_baseline", "KIBANA_CONFORMANCE_BASELINE", "kibana_baseline")
+    flavour = _setting(config, "kibana_target_flavour", "KIBANA_CONFORMANCE_FLAVOUR", "kibana_target_flavour")
+    prune, update = config.getoption("kibana_baseline_prune", False), config.getoption("kibana_baseline_update", False)
+    if prune and not baseline_file:
+        raise ValueError("--baseline-prune needs --baseline FILE")
+    path = Path(baseline_file) if baseline_file else None
+    entries = load_baseline(path) if path and not (update and not path.exists()) else []
+    skips, divergences = load_flavour(suites_dir() / "flavours.yaml", flavour) if flavour else ([], [])
+    return Gate(path, entries, skips, divergences, flavour, prune, update, path or report_dir / "baseline.yaml")
 
 
 def _mock_faults(config: pytest.Config) -> tuple[str, ...]:
@@ -184,6 +236,8 @@ def _item_operations(item: pytest.Item) -> tuple[str, ...]:
         op_id = getattr(value, "id", None)
         if isinstance(op_id, str) and hasattr(value, "method"):
             operations.append(op_id)
+        elif isinstance(getattr(value, "operation_id", None), str):  # a document example
+            operations.append(value.operation_id)
     label = getattr(item, "operation_label", None)
     if label:
         method, _, path = label.partition(" ")
@@ -231,14 +285,48 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if ops and not any(suite.settings.selects(op.id, op.area) for op in ops):
             deselected.append(item)
             continue
-        writes = sorted(op.id for op in ops if op.is_write)
-        if writes:
-            # Tests that write one resource run in one worker, one after the other.
-            item.add_marker(pytest.mark.xdist_group(writes[0]))
         selected.append(item)
+    _group_writers(selected, catalog)
+    _skip_for_flavour(config, selected)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
+
+
+def _skip_for_flavour(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from .report.results import TestRecord
+
+    gate = getattr(config.pluginmanager.get_plugin("kibana-conformance-results"), "gate", None)
+    for entry in gate.skips if gate else []:
+        for item in items:
+            meta = item.stash[META_KEY] if META_KEY in item.stash else None
+            if meta and entry.covers(TestRecord(item.nodeid, meta.requirement, meta.category, meta.doc, list(meta.operations))):
+                item.add_marker(pytest.mark.skip(reason=f"not available on {gate.flavour} targets: {entry.reason}"))
+
+
+def _group_writers(items: list[pytest.Item], catalog: Any) -> None:
+    """Tests that write the same operations run in one pytest-xdist worker, one after the other.
+
+    A test that writes several operations joins their groups into one (union-find), so no two
+    workers ever write the same resource at the same time.
+    """
+    parent: dict[str, str] = {}
+
+    def find(op: str) -> str:
+        while parent.setdefault(op, op) != op:
+            op = parent[op]
+        return op
+
+    writes_of = {}
+    for item in items:
+        meta = item.stash.get(META_KEY, None)
+        writes = sorted(o for o in (meta.operations if meta else ()) if catalog.get(o).is_write)
+        writes_of[item] = writes
+        for other in writes[1:]:
+            parent[find(other)] = find(writes[0])
+    for item, writes in writes_of.items():
+        if writes:
+            item.add_marker(pytest.mark.xdist_group(find(writes[0])))
 
 
 def _set_nodeid(item: pytest.Item, nodeid: str) -> None:
@@ -276,11 +364,29 @@ def run_prefix(kibana_session: SuiteSession) -> str:
 @pytest.fixture(autouse=True)
 def _record_exchanges(request: pytest.FixtureRequest) -> Iterator[None]:
     suite = request.config.stash.get(SESSION_KEY, None)
-    if suite is None or META_KEY not in request.node.stash:
+    meta = request.node.stash.get(META_KEY, None)
+    if suite is None or meta is None:
         yield
         return
+    _label_for_allure(meta)
     suite.target.recorder.start()
     yield
+
+
+def _label_for_allure(meta: TestMeta) -> None:
+    """Allure labels: epic = API area, feature = operation, story = check category, plus the requirement."""
+    import allure
+
+    catalog = load_catalog()
+    areas = sorted({catalog.get(op).area for op in meta.operations})
+    for area in areas:
+        allure.dynamic.epic(area)
+    for op in meta.operations:
+        allure.dynamic.feature(op)
+    allure.dynamic.story(meta.category)
+    allure.dynamic.label("requirement", meta.requirement)
+    if meta.doc:
+        allure.dynamic.description(meta.doc)
 
 
 __all__ = ["activate", "current_session", "exit_codes"]

@@ -29,6 +29,10 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(option.flag, dest=option.dest, metavar=option.metavar, help=f"{option.help} [env {option.env}]")
     parser.add_argument("--resource", action="append", default=[], metavar="NAME=VALUE", help="an existing resource on the target (repeatable)")
     parser.add_argument("--mock-fault", action="append", default=[], metavar="NAME", help="switch on a fault in the bundled mock (repeatable)")
+    parser.add_argument("--baseline", metavar="FILE", help="accepted deviations (YAML): covered failures do not fail the gate")
+    parser.add_argument("--baseline-prune", action="store_true", help="rewrite --baseline without the entries whose checks pass now")
+    parser.add_argument("--baseline-update", action="store_true", help="write the current failures as a new baseline for review")
+    parser.add_argument("--target-flavour", metavar="NAME", help="apply a flavour's known divergences (stateful, serverless)")
     parser.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="where reports go (default: reports)")
     parser.add_argument("-n", "--workers", dest="workers", metavar="N", help="run with pytest-xdist on N processes (or 'auto')")
     parser.add_argument("pytest_args", nargs="*", metavar="-- PYTEST ARGS", help="extra arguments for pytest, after --")
@@ -45,6 +49,10 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
             argv.append(f"{option.flag}={value}")
     argv += [f"--resource={r}" for r in args.resource]
     argv += [f"--mock-fault={f}" for f in args.mock_fault]
+    for flag, value in (("--baseline", args.baseline), ("--target-flavour", args.target_flavour)):
+        if value:
+            argv.append(f"{flag}={value}")
+    argv += [flag for flag, on in (("--baseline-prune", args.baseline_prune), ("--baseline-update", args.baseline_update)) if on]
     if args.workers:
         argv += ["-n", str(args.workers)]
     report_dir: Path = args.report_dir
@@ -54,7 +62,9 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
         # `run` imports the package before pytest starts, so pytest cannot rewrite its asserts (it has none).
         "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
+        f"--report-dir={report_dir}",
         f"--junitxml={report_dir / 'junit.xml'}",
+        f"--alluredir={report_dir / 'allure-results'}",
         "-o",
         "junit_family=xunit1",
         "-o",

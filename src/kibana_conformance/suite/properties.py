@@ -43,6 +43,17 @@ BUILT_IN_CHECKS = (
 )
 
 
+# Called with (method, url, status, request headers) for every request schemathesis sends.
+CALL_OBSERVERS: list[Any] = []
+
+
+@schemathesis.hook
+def after_call(context: Any, case: Any, response: Any) -> None:
+    request = response.request
+    for observe in CALL_OBSERVERS:
+        observe(request.method, request.url, response.status_code, dict(request.headers))
+
+
 def auth_config(settings: Settings) -> dict[str, Any]:
     from .target import encode_api_key
 

@@ -6,6 +6,7 @@ import base64
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +126,7 @@ class Target:
         self.space_prefix = f"/s/{settings.space}" if settings.space else ""
         self.redactor = redactor or Redactor(settings.secrets)
         self.recorder = Recorder(self.redactor)
+        self.observers: list[Callable[[str, str, int | None, dict[str, str]], None]] = []
         self.client = httpx.Client(
             timeout=settings.timeout,
             verify=self.verify,
@@ -197,6 +199,8 @@ class Target:
         response.read()
         exchange.response_body = self.redactor.text(_excerpt(response.content))
         self.recorder.record(exchange)
+        for observe in self.observers:
+            observe(response.request.method, str(response.request.url), response.status_code, dict(response.request.headers))
 
     def close(self) -> None:
         self.client.close()

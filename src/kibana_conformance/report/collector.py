@@ -1,0 +1,197 @@
+"""Pytest hooks that turn test outcomes into result records, and the records into reports.
+
+Registered by ``plugin.activate`` in every process of a run: workers attach a record to each
+report and send their coverage home; the controller gathers both and writes the reports.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .. import __version__
+from ..catalog import load_catalog
+from ..suite.expect import ConformanceFailure
+from .results import FAILURE_TEXT_LIMIT, Coverage, TestRecord, build_results, reproduction_from, write_json
+
+EXCHANGES_KEPT = 4
+
+
+@dataclass
+class Gate:
+    """What decides the verdict besides the tests: the baseline and the flavour's divergences."""
+
+    baseline_path: Path | None
+    entries: list[Any]
+    skips: list[Any]
+    divergences: list[Any]
+    flavour: str | None
+    prune: bool
+    update: bool
+    update_path: Path
+COVERAGE_KEY = "kct_coverage"
+
+
+class ResultCollector:
+    """One per process. ``coverage`` is fed by the suite's HTTP client and schemathesis calls."""
+
+    def __init__(self, config: pytest.Config, session: Any, report_dir: Path | None) -> None:
+        self.config = config
+        self.session = session
+        self.report_dir = report_dir
+        self.coverage = Coverage()
+        self.coverage_lock = threading.Lock()
+        self.records: dict[str, TestRecord] = {}
+        self.started = time.time()
+        self.is_worker = hasattr(config, "workerinput")
+        self.results: dict[str, Any] | None = None
+        self.gate: Gate | None = None
+        self.notes: list[str] = []
+
+    def record_exchange(self, method: str, url: str, status: int | None, headers: dict[str, str]) -> None:
+        with self.coverage_lock:
+            self.coverage.record(load_catalog(), method, url, status, headers)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        outcome = yield
+        report: pytest.TestReport = outcome.get_result()
+        from ..plugin import META_KEY
+
+        meta = item.stash.get(META_KEY, None)
+        if meta is None:
+            return
+        relevant = report.when == "call" or (report.when == "setup" and not report.passed) or (report.when == "teardown" and report.failed)
+        if not relevant:
+            return
+        redactor = self.session.target.redactor
+        record = TestRecord(report.nodeid, meta.requirement, meta.category, meta.doc, list(meta.operations), duration=report.duration)
+        exchanges = self.session.target.recorder.take()
+        if report.skipped:
+            record.skip_reason = _skip_reason(report)
+        elif report.failed:
+            error = call.excinfo.value if call.excinfo else None
+            if isinstance(error, ConformanceFailure):
+                record.summary, record.received, record.documented = error.summary, error.received, error.documented
+            text = redactor.text(str(report.longrepr))[-FAILURE_TEXT_LIMIT:]
+            record.failure_text = text
+            record.summary = record.summary or _first_line(error, text)
+            kept = [vars(e) | {"curl": e.curl()} for e in exchanges[-EXCHANGES_KEPT:]]
+            record.exchanges = json.loads(redactor.text(json.dumps(kept)))
+            record.reproduction = kept[-1]["curl"] if kept else reproduction_from(text)
+            _attach_for_allure(record)
+        report.kct_test = vars(record)  # type: ignore[attr-defined]
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, "kct_test", None)
+        if data is None or self.is_worker:
+            return
+        record = TestRecord(**data)
+        if report.passed:
+            record.outcome = "passed"
+        elif report.skipped:
+            record.outcome = "skipped"
+        else:
+            record.outcome = "failed" if report.when == "call" else "error"
+        self.records[report.nodeid] = record
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        self.coverage.merge(getattr(node, "workeroutput", {}).get(COVERAGE_KEY, {}))
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.is_worker:
+            self.config.workeroutput[COVERAGE_KEY] = self.coverage.as_dict()  # type: ignore[attr-defined]
+            return
+        if not self.records:
+            return
+        records = list(self.records.values())
+        baseline = self._apply_gate(records)
+        self.results = build_results(records, self.coverage, self.run_info(), baseline)
+        if baseline and baseline["expired"]:
+            self.results["verdict"] = "not conformant"
+        if self.results["verdict"] == "conformant" and session.exitstatus == pytest.ExitCode.TESTS_FAILED:
+            session.exitstatus = pytest.ExitCode.OK
+        elif self.results["verdict"] == "not conformant" and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if self.report_dir is not None:
+            write_json(self.report_dir / "results.json", self.results)
+            from .html import write_html
+
+            write_html(self.report_dir / "index.html", self.results)
+
+    def _apply_gate(self, records: list[TestRecord]) -> dict[str, Any] | None:
+        from .baseline import apply, entries_from_failures, write_baseline
+
+        gate = self.gate
+        if gate is None or not (gate.entries or gate.divergences or gate.update):
+            return None
+        outcome = apply(records, gate.divergences + gate.entries)
+        if gate.prune and gate.baseline_path is not None:
+            fixed = [(f["requirement"], f.get("operation")) for f in outcome.fixed]
+            kept = [e.as_yaml() for e in gate.entries if (e.requirement, e.operation) not in fixed]
+            write_baseline(gate.baseline_path, kept, "kibana-conformance baseline (pruned: entries whose checks pass were removed)")
+            self.notes.append(f"baseline pruned: {len(gate.entries) - len(kept)} fixed entries removed from {gate.baseline_path}")
+        if gate.update:
+            entries = entries_from_failures(records)
+            write_baseline(gate.update_path, entries, "kibana-conformance baseline: current failures, to review (fill in every reason)")
+            self.notes.append(f"baseline written: {len(entries)} entries to {gate.update_path}; review each reason and expiry")
+        for entry in outcome.expired:
+            self.notes.append(f"baseline entry {entry['requirement']} {entry.get('operation') or ''} expired on {entry['expires']}")
+        return {"file": str(gate.baseline_path) if gate.baseline_path else None, "flavour": gate.flavour, **vars(outcome)}
+
+    def run_info(self) -> dict[str, Any]:
+        s = self.session
+        return {
+            "tool": {"name": "kibana-conformance", "version": __version__},
+            "target": {
+                "url": s.target.redactor.text(s.base_url),
+                "embedded": s.embedded,
+                "kibana_version": s.kibana_version,
+                "space": s.settings.space,
+            },
+            "seed": s.seed,
+            "run_id": s.run_id,
+            "started_at": datetime.fromtimestamp(self.started, UTC).isoformat(timespec="seconds"),
+            "duration_s": round(time.time() - self.started, 2),
+        }
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.results is None:
+            return
+        counts = self.results["counts"]
+        parts = [f"{counts[k]} {k}" for k in ("passed", "failed", "error", "skipped", "baselined", "fixed") if counts[k]]
+        where = f"; report: {self.report_dir / 'index.html'}" if self.report_dir else ""
+        for note in self.notes:
+            terminalreporter.write_line(f"kibana-conformance: {note}")
+        terminalreporter.write_line(f"kibana-conformance: {self.results['verdict'].upper()} ({', '.join(parts)}){where}")
+
+
+def _attach_for_allure(record: TestRecord) -> None:
+    import allure
+
+    if record.reproduction:
+        allure.attach(record.reproduction, name="reproduction (curl, credentials redacted)", attachment_type=allure.attachment_type.TEXT)
+    if record.received or record.documented:
+        allure.attach(f"Received: {record.received}\nDocumented: {record.documented}", name="received vs documented", attachment_type=allure.attachment_type.TEXT)
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def _first_line(error: BaseException | None, text: str) -> str:
+    if error is not None and str(error).strip():
+        return str(error).strip().splitlines()[0][:300]
+    return (text.strip().splitlines() or ["failed"])[-1][:300]

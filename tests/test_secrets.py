@@ -1,0 +1,65 @@
+"""No credential reaches a report, a log or a failure message, in any encoding the suite uses."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kibana_conformance.suite.target import Redactor
+
+API_KEY = "kct-leak-id:kct-leak-Secret-Value-42"
+PASSWORD = "kct-leak-P4ssw0rd!"
+
+
+def _forms(secret: str) -> list[str]:
+    forms = [secret, base64.b64encode(secret.encode()).decode(), base64.b64encode(f"elastic:{secret}".encode()).decode()]
+    if ":" in secret:
+        forms.append(secret.split(":", 1)[1])
+    return forms
+
+
+def _run(tmp_path: Path, *credentials: str) -> str:
+    """A failing run (a fault in the mock) over three areas; returns everything it printed."""
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "kibana_conformance.cli", "run", *credentials,
+            "--max-examples", "5", "--area", "apm,logstash,fleet",
+            "--mock-fault", "logstash-put-answers-pipeline", "--mock-fault", "apm-encoded-uses-name",
+            "--report-dir", str(tmp_path / "reports"),
+        ],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
+    return result.stdout + result.stderr
+
+
+def _assert_nowhere(tmp_path: Path, printed: str, secret: str) -> None:
+    files = [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]
+    assert len(files) > 10  # junit.xml, results.json, index.html and allure results were written
+    for form in _forms(secret):
+        assert form not in printed, f"{form!r} printed"
+        leaking = [str(p) for p in files if form.encode() in p.read_bytes()]
+        assert leaking == [], f"{form!r} found in {leaking}"
+
+
+@pytest.mark.parametrize(
+    ("credentials", "secret"),
+    [(["--api-key", API_KEY], API_KEY), (["--username", "elastic", "--password", PASSWORD], PASSWORD)],
+    ids=["api-key", "basic"],
+)
+def test_known_secrets_appear_in_no_report_and_no_output(tmp_path: Path, credentials: list[str], secret: str) -> None:
+    printed = _run(tmp_path, *credentials)
+    _assert_nowhere(tmp_path, printed, secret)
+
+
+def test_redactor_removes_credentials_from_headers_urls_and_text() -> None:
+    redactor = Redactor((PASSWORD, API_KEY))
+    token = base64.b64encode(f"elastic:{PASSWORD}".encode()).decode()
+    text = redactor.text(f"Authorization: Basic {token} https://elastic:{PASSWORD}@kibana.example/x {API_KEY}")
+    for form in _forms(PASSWORD) + _forms(API_KEY):
+        assert form not in text
+    assert redactor.headers({"Authorization": "ApiKey abc", "kbn-xsrf": "true"}) == {"Authorization": "[REDACTED]", "kbn-xsrf": "true"}
