@@ -80,6 +80,36 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
 
 
+def _cmd_selftest(args: argparse.Namespace) -> int:
+    from .mock.faults import catalogue
+    from .selftest import Options, selftest, write
+
+    known = catalogue()
+    unknown = [f for f in args.fault if f not in known]
+    if unknown:
+        raise UsageError(f"unknown fault {unknown[0]!r}; `kibana-conformance mock --list-faults` lists them")
+    options = Options(
+        max_examples=args.max_examples, seed=args.seed, clean_seeds=args.clean_seeds, jobs=args.jobs, budget=args.budget,
+        compare=not args.no_compare, faults=tuple(args.fault), report_dir=args.report_dir,
+    )
+    summary = selftest(options, progress=lambda line: print(line, flush=True))
+    json_path, md_path = write(summary, args.report_dir)
+    rate = summary["kill_rate"]
+    peer = summary["peer_kill_rate"]
+    print(f"\nkill rate {summary['killed']}/{summary['counted']} ({rate:.1%})" if rate is not None else "\nno fault run")
+    if peer is not None:
+        print(f"plain schemathesis: {peer:.1%}")
+    print(f"clean mock: {'passes' if summary['clean_ok'] else 'FAILS'} on {len(summary['clean'])} seeds; wrote {md_path} and {json_path}")
+    healthy = summary["clean_ok"] and not summary["survivors"] and not summary["not_run"]
+    return exit_codes.CONFORMANT if healthy else exit_codes.NOT_CONFORMANT
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return int(text)
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"invalid port {text!r} (0-65535; 0 picks a free port)")
@@ -107,6 +137,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_run_arguments(run)
     run.set_defaults(handler=_cmd_run)
+
+    st = commands.add_parser(
+        "selftest",
+        help="measure the suite's kill rate on the mock's fault zoo (and compare with plain schemathesis)",
+        description="Run the suite against the clean mock (it must pass, on several seeds) and against each fault of "
+        "the zoo (it must fail). Writes selftest.md and selftest.json; exits 1 if a fault survives or the clean mock fails.",
+    )
+    st.add_argument("--fault", action="append", default=[], metavar="NAME", help="only these faults (repeatable; default: all)")
+    st.add_argument("--max-examples", type=_positive_int, default=10, metavar="N", help="generated cases per operation (default 10)")
+    st.add_argument("--seed", type=_positive_int, default=1, metavar="N", help="seed of the fault runs (default 1)")
+    st.add_argument("--clean-seeds", type=_positive_int, default=10, metavar="N", help="seeds the clean mock is run with (default 10)")
+    st.add_argument("--jobs", type=_positive_int, default=2, metavar="N", help="runs in parallel (default 2)")
+    st.add_argument("--budget", type=float, default=1800.0, metavar="SECONDS", help="stop starting fault runs after this long (default 1800)")
+    st.add_argument("--no-compare", action="store_true", help="do not run plain schemathesis for comparison")
+    st.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="where selftest.md/json go (default: reports)")
+    st.set_defaults(handler=_cmd_selftest)
 
     mock = commands.add_parser("mock", help="serve the stateful mock Kibana deployment")
     mock.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")

@@ -72,7 +72,9 @@ class ResultCollector:
         if not relevant:
             return
         redactor = self.session.target.redactor
-        record = TestRecord(report.nodeid, meta.requirement, meta.category, meta.doc, list(meta.operations), duration=report.duration)
+        record = TestRecord(
+            report.nodeid, meta.requirement, meta.category, meta.doc, list(meta.operations), duration=report.duration, finished_at=time.time()
+        )
         exchanges = self.session.target.recorder.take()
         if report.skipped:
             record.skip_reason = _skip_reason(report)
@@ -161,6 +163,7 @@ class ResultCollector:
             "seed": s.seed,
             "run_id": s.run_id,
             "started_at": datetime.fromtimestamp(self.started, UTC).isoformat(timespec="seconds"),
+            "started_epoch": self.started,
             "duration_s": round(time.time() - self.started, 2),
         }
 

@@ -30,6 +30,7 @@ class TestRecord:
     operations: list[str]
     outcome: str = "passed"  # passed, failed, skipped, error, or "baselined" (a failure a baseline accepts)
     duration: float = 0.0
+    finished_at: float = 0.0
     skip_reason: str | None = None
     summary: str | None = None
     received: str | None = None

@@ -31,6 +31,7 @@ class Fault:
     stage: str
     operations: frozenset[str] | None
     wrap: Callable[..., Any]
+    invisible: str | None = None
 
     def applies_to(self, operation_id: str) -> bool:
         return self.operations is None or operation_id in self.operations
@@ -49,15 +50,21 @@ def set_json(reply: Any, body: Any) -> Any:
     return reply
 
 
-def fault(name: str, description: str, *, stage: str, operations: Iterable[str] | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register the decorated ``wrap(call, proceed, *extra)`` as the fault ``name``."""
+def fault(
+    name: str, description: str, *, stage: str, operations: Iterable[str] | None = None, invisible: str | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated ``wrap(call, proceed, *extra)`` as the fault ``name``.
+
+    ``invisible`` is the reason no black-box test can see the fault, for the rare fault that
+    only changes what the documented operations cannot observe.
+    """
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}")
 
     def register(wrap: Callable[..., Any]) -> Callable[..., Any]:
         if name in REGISTRY:
             raise ValueError(f"fault {name!r} is defined twice")
-        REGISTRY[name] = Fault(name, description, stage, frozenset(operations) if operations else None, wrap)
+        REGISTRY[name] = Fault(name, description, stage, frozenset(operations) if operations else None, wrap, invisible)
         return wrap
 
     return register

@@ -1,0 +1,239 @@
+"""``kibana-conformance selftest``: the suite's detection power, measured on the fault zoo.
+
+The suite runs against the clean mock (several seeds: it must pass) and against the mock with
+each fault switched on (it must fail: the fault is "killed"). The same is done with plain
+``schemathesis run`` on the assembled document, so both kill rates can be compared.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .mock.faults import Fault, catalogue
+from .openapi import default_document
+from .runner import suites_dir
+
+CLEAN = "(clean mock)"
+
+
+@dataclass
+class SuiteOutcome:
+    failed: list[str]
+    passed: int
+    duration: float
+    ttff: float | None = None
+    error: str | None = None
+
+
+@dataclass
+class FaultRow:
+    name: str
+    description: str
+    operations: list[str]
+    invisible: str | None = None
+    killed: bool | None = None
+    requirements: list[str] = field(default_factory=list)
+    ttff: float | None = None
+    duration: float | None = None
+    peer_killed: bool | None = None
+    peer_failures: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class Options:
+    max_examples: int = 10
+    seed: int = 1
+    clean_seeds: int = 10
+    jobs: int = 2
+    budget: float = 1800.0
+    compare: bool = True
+    faults: tuple[str, ...] = ()
+    report_dir: Path = Path("reports")
+    timeout: float = 600.0
+
+
+def _env() -> dict[str, str]:
+    """The child runs see none of the user's target settings: they always test the bundled mock."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("KIBANA_", "PYTEST_ADDOPTS"))}
+
+
+def run_suite(fault: str | None, seed: int, options: Options, operations: list[str] | None = None) -> SuiteOutcome:
+    with tempfile.TemporaryDirectory(prefix="kct-selftest-") as tmp:
+        argv = [sys.executable, "-m", "pytest", str(suites_dir()), "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+                "--max-examples", str(options.max_examples), "--seed", str(seed), "--report-dir", tmp, "-W", "ignore"]
+        if fault:
+            argv += ["--mock-fault", fault]
+        if operations:
+            argv += ["--operation", ",".join(operations)]
+        started = time.time()
+        try:
+            proc = subprocess.run(argv, cwd=tmp, env=_env(), capture_output=True, text=True, timeout=options.timeout)
+        except subprocess.TimeoutExpired:
+            return SuiteOutcome([], 0, time.time() - started, error=f"timed out after {options.timeout:g} s")
+        results_file = Path(tmp) / "results.json"
+        if not results_file.is_file():
+            tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
+            return SuiteOutcome([], 0, time.time() - started, error=f"exit {proc.returncode}: {' | '.join(tail)}")
+        results = json.loads(results_file.read_text())
+    failed = [t for t in results["tests"] if t["outcome"] in ("failed", "error")]
+    times = [t["finished_at"] - results["started_epoch"] for t in failed if t.get("finished_at")]
+    return SuiteOutcome(
+        failed=sorted({t["requirement"] for t in failed}),
+        passed=results["counts"]["passed"],
+        duration=time.time() - started,
+        ttff=round(min(times), 2) if times else None,
+    )
+
+
+def peer_config(base_url: str, seed: int, max_examples: int) -> str:
+    """schemathesis.toml for the plain CLI: same document, examples, phases and test data as the suite."""
+    from .suite.resources import pinned_path_parameters
+
+    lines = [f'base-url = "{base_url}"', f"seed = {seed}", "[generation]", f"max-examples = {max_examples}", 'database = "none"']
+    lines += ["[auth.basic]", 'username = "elastic"', 'password = "changeme"']
+    for op_id, parameters in pinned_path_parameters().items():
+        lines += ["[[operations]]", f'include-operation-id = "{op_id}"', "[operations.parameters]"]
+        lines += [f'"path.{name}" = "{value}"' for name, value in parameters.items()]
+    return "\n".join(lines) + "\n"
+
+
+def run_peer(fault: str | None, seed: int, options: Options) -> set[str] | str:
+    """The (failure code, operation) pairs plain ``schemathesis run --checks all`` reports, or an error."""
+    from .mock import MockConfig, MockServer
+
+    with tempfile.TemporaryDirectory(prefix="kct-peer-") as tmp, MockServer(MockConfig(faults=(fault,) if fault else ())) as mock:
+        Path(tmp, "openapi.json").write_text(json.dumps(default_document()))
+        Path(tmp, "schemathesis.toml").write_text(peer_config(mock.url, seed, options.max_examples))
+        argv = [sys.executable, "-m", "schemathesis.cli", "run", "openapi.json", "--checks", "all", "--workers", "1",
+                "--phases", "examples,coverage,fuzzing", "--report", "json", "--report-json-path", "report.json", "--no-color"]
+        try:
+            subprocess.run(argv, cwd=tmp, env=_env(), capture_output=True, text=True, timeout=options.timeout)
+        except subprocess.TimeoutExpired:
+            return f"timed out after {options.timeout:g} s"
+        report = Path(tmp, "report.json")
+        if not report.is_file():
+            return "schemathesis wrote no report"
+        data = json.loads(report.read_text())
+    return {f"{f['code']} {op}" for f in data.get("failures", []) for op in f.get("operations", [])}
+
+
+def _fault_row(fault: Fault) -> FaultRow:
+    return FaultRow(fault.name, fault.description, sorted(fault.operations or []), fault.invisible)
+
+
+def evaluate(fault: Fault, options: Options, peer_clean: set[str] | None, deadline: float) -> FaultRow:
+    row = _fault_row(fault)
+    if time.time() > deadline:
+        row.error = "not run: time budget spent"
+        return row
+    outcome = run_suite(fault.name, options.seed, options, sorted(fault.operations) if fault.operations else None)
+    row.duration = round(outcome.duration, 1)
+    if outcome.error:
+        row.error = outcome.error
+    else:
+        row.killed, row.requirements, row.ttff = bool(outcome.failed), outcome.failed, outcome.ttff
+    if peer_clean is not None:
+        peer = run_peer(fault.name, options.seed, options)
+        if isinstance(peer, str):
+            row.error = (row.error + "; " if row.error else "") + f"peer: {peer}"
+        else:
+            row.peer_failures = sorted(peer - peer_clean)
+            row.peer_killed = bool(row.peer_failures)
+    return row
+
+
+def selftest(options: Options, progress: Any = print) -> dict[str, Any]:
+    started = time.time()
+    deadline = started + options.budget
+    faults = catalogue()
+    chosen = [faults[name] for name in options.faults] if options.faults else list(faults.values())
+    seeds = [options.seed + i for i in range(options.clean_seeds)]
+    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        clean = list(pool.map(lambda s: (s, run_suite(None, s, options)), seeds))
+        for seed, outcome in clean:
+            progress(f"clean mock, seed {seed}: {outcome.passed} passed, failed: {outcome.failed or 'none'}{' ERROR ' + outcome.error if outcome.error else ''}")
+        peer_clean = None
+        if options.compare:
+            peer = run_peer(None, options.seed, options)
+            peer_clean = peer if isinstance(peer, set) else set()
+            progress(f"schemathesis on the clean mock: {len(peer_clean)} failures (false alarms, discounted)")
+        rows = []
+        for row in pool.map(lambda f: evaluate(f, options, peer_clean, deadline), chosen):
+            progress(f"{row.name}: {'killed' if row.killed else 'SURVIVED' if row.killed is False else row.error}")
+            rows.append(row)
+    return summarise(rows, clean, peer_clean, options, time.time() - started)
+
+
+def summarise(rows: list[FaultRow], clean: list[tuple[int, SuiteOutcome]], peer_clean: set[str] | None, options: Options, duration: float) -> dict[str, Any]:
+    counted = [r for r in rows if r.killed is not None and not r.invisible]
+    killed = [r for r in counted if r.killed]
+    peer_counted = [r for r in rows if r.peer_killed is not None and not r.invisible]
+    survivors = [r.name for r in counted if not r.killed]
+    return {
+        "options": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(options).items()},
+        "duration_s": round(duration, 1),
+        "clean": [{"seed": s, "passed": o.passed, "failed": o.failed, "error": o.error} for s, o in clean],
+        "clean_ok": all(not o.failed and not o.error for _, o in clean),
+        "faults": [asdict(r) for r in rows],
+        "kill_rate": round(len(killed) / len(counted), 4) if counted else None,
+        "killed": len(killed),
+        "counted": len(counted),
+        "survivors": survivors,
+        "invisible": [r.name for r in rows if r.invisible],
+        "not_run": [r.name for r in rows if r.killed is None],
+        "peer_kill_rate": round(sum(1 for r in peer_counted if r.peer_killed) / len(peer_counted), 4) if peer_counted else None,
+        "peer_false_alarms_on_clean_mock": sorted(peer_clean) if peer_clean is not None else None,
+    }
+
+
+def _percent(rate: float | None) -> str:
+    return "n/a" if rate is None else f"{rate * 100:.1f}%"
+
+
+def markdown(summary: dict[str, Any]) -> str:
+    rows = summary["faults"]
+    peer_counted = [r for r in rows if r["peer_killed"] is not None and not r["invisible"]]
+    lines = [
+        "# Fault zoo: kill rates",
+        "",
+        f"{len(rows)} faults, seed {summary['options']['seed']}, max-examples {summary['options']['max_examples']}, "
+        f"{summary['duration_s']:g} s. Generated by `kibana-conformance selftest`.",
+        "",
+        "| | kibana-conformance | plain `schemathesis run --checks all` |",
+        "|---|---|---|",
+        f"| faults killed | {summary['killed']}/{summary['counted']} ({_percent(summary['kill_rate'])}) | "
+        f"{sum(1 for r in peer_counted if r['peer_killed'])}/{len(peer_counted)} ({_percent(summary['peer_kill_rate'])}) |",
+        "",
+        f"Clean mock: {len(summary['clean'])} seeds, "
+        + ("no failure." if summary["clean_ok"] else "FAILURES: " + "; ".join(f"seed {c['seed']}: {c['failed'] or c['error']}" for c in summary["clean"] if c["failed"] or c["error"])),
+    ]
+    if summary["peer_false_alarms_on_clean_mock"]:
+        lines.append(f"Schemathesis' failures on the clean mock (false alarms, not counted as kills): {', '.join(summary['peer_false_alarms_on_clean_mock'])}.")
+    if summary["survivors"]:
+        lines.append(f"**Survivors:** {', '.join(summary['survivors'])}.")
+    lines += ["", "| fault | what the bug is | killed | by | first failure after | schemathesis |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        killed = "invisible: " + r["invisible"] if r["invisible"] else ("yes" if r["killed"] else "**no**" if r["killed"] is False else r["error"] or "not run")
+        by = ", ".join(r["requirements"][:4]) + (f" (+{len(r['requirements']) - 4})" if len(r["requirements"]) > 4 else "")
+        ttff = f"{r['ttff']:g} s" if r["ttff"] is not None else ""
+        peer = "" if r["peer_killed"] is None else ("yes: " + ", ".join(r["peer_failures"][:2]) if r["peer_killed"] else "no")
+        lines.append(f"| `{r['name']}` | {r['description']} | {killed} | {by} | {ttff} | {peer} |")
+    return "\n".join(lines) + "\n"
+
+
+def write(summary: dict[str, Any], report_dir: Path) -> tuple[Path, Path]:
+    report_dir.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = report_dir / "selftest.json", report_dir / "selftest.md"
+    json_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    md_path.write_text(markdown(summary), encoding="utf-8")
+    return json_path, md_path
