@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,9 +38,15 @@ def _run(tmp_path: Path, *credentials: str) -> str:
     return result.stdout + result.stderr
 
 
+# A key the target creates (APM agent keys) is a live secret too, whatever its value.
+ISSUED_SECRET = re.compile(rb'(?:"|&quot;|&#34;)(?:api_key|encoded)(?:"|&quot;|&#34;)\s*:\s*(?:"|&quot;|&#34;)(?!\[REDACTED\])[^"&]+')
+
+
 def _assert_nowhere(tmp_path: Path, printed: str, secret: str) -> None:
     files = [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]
     assert len(files) > 10  # junit.xml, results.json, index.html and allure results were written
+    issued = [str(p) for p in files if ISSUED_SECRET.search(p.read_bytes())]
+    assert issued == [], f"an issued API key is kept in {issued}"
     for form in _forms(secret):
         assert form not in printed, f"{form!r} printed"
         leaking = [str(p) for p in files if form.encode() in p.read_bytes()]

@@ -21,6 +21,10 @@ from kibana_conformance.suite.resources import resource
 OP = load_catalog().get("put-fleet-package-policies-packagepolicyid")
 UPDATE_DOC = "Update a package policy by ID."
 REVISION_DOC = "Update a package policy by ID. Responses: item: revision number Required"
+VERSION_DOC = (
+    "Update a package policy by ID. Body: version string; Responses: item: version string "
+    "(an update that sends back the version the last update answered is accepted)"
+)
 TIMESTAMPS_DOC = "Update a package policy by ID. Responses: item: created_at string Required, updated_at string Required"
 UPDATED_BY_DOC = "Update a package policy by ID. Responses: item: created_by string Required, updated_by string Required"
 ECHO_DOC = (
@@ -31,6 +35,10 @@ FORMAT_DOC = (
     "format string: Values are simplified or legacy. Responses: item: inputs array[object] | object Required; "
     "Request example (simplified shape): inputs as a map of {enabled, streams, vars}"
 )
+AGENT_POLICY_DOC = (
+    "policy_id string | null Deprecated: Agent policy ID where that package policy will be added; "
+    "policy_ids array[string]: Agent policy IDs where that package policy will be added"
+)
 NOT_FOUND_DOC = "Update a package policy by ID. (an id that names no package policy is not found)"
 
 
@@ -38,11 +46,11 @@ def _path(policy_id: str | None = None) -> str:
     return f"/api/fleet/package_policies/{policy_id or resource('packagePolicyId')}"
 
 
-def _update(kibana: Any, body: dict[str, Any], response_format: str | None = None) -> dict[str, Any]:
+def _update(kibana: Any, body: dict[str, Any], response_format: str | None = None, documented: str = UPDATE_DOC) -> dict[str, Any]:
     response = kibana.request("PUT", _path(), json_body=body, params={"format": response_format} if response_format else None)
     if response.status_code == 404:
         pytest.skip(f"package policy {resource('packagePolicyId')} does not exist on the target; pass --resource packagePolicyId=ID")
-    expect_success(response, UPDATE_DOC)
+    expect_success(response, documented)
     expect_conforms(OP, response)
     return response.json()["item"]
 
@@ -86,6 +94,20 @@ def test_each_update_raises_the_revision_by_one(kibana, run_prefix):
         "successive updates did not raise the revision by one each",
         received=f"revisions {revisions} (an empty update, then two description changes)",
         documented=f"{revisions[0]}, {revisions[0] + 1 if isinstance(revisions[0], (int, float)) else 'n+1'}, ... ({REVISION_DOC})",
+    )
+
+
+@pytest.mark.requirement("FLEET-PACKAGE-POLICY-VERSION", category="scenarios", doc=VERSION_DOC, operation=OP.id)
+def test_the_answered_version_is_the_current_one(kibana):
+    versions = [_update(kibana, {}).get("version")]
+    for _ in range(2):
+        sent_back = f"sending back version {versions[-1]!r}, answered by the previous update: {VERSION_DOC}"
+        versions.append(_update(kibana, {"version": versions[-1]}, documented=sent_back).get("version"))
+    expect(
+        all(isinstance(v, str) and v for v in versions) and len(set(versions)) == len(versions),
+        "an update did not change the version",
+        received=f"versions {versions}",
+        documented=f"a new version after every update ({VERSION_DOC})",
     )
 
 
@@ -171,6 +193,21 @@ def test_the_update_answers_what_was_sent_and_keeps_the_rest(kibana, run_prefix)
             received=_inputs_summary(item.get("inputs")),
             documented=f"the inputs before the update: {_inputs_summary(start.get('inputs'))}",
         )
+
+
+@pytest.mark.requirement("FLEET-PACKAGE-POLICY-AGENT-POLICY-IDS", category="scenarios", doc=AGENT_POLICY_DOC, operation=OP.id)
+def test_the_deprecated_policy_id_is_one_of_the_policy_ids(kibana):
+    start = _update(kibana, {})
+    policy_id, policy_ids = start.get("policy_id"), start.get("policy_ids")
+    if policy_id is None or policy_ids != [policy_id]:
+        pytest.skip("the package policy is not in exactly one agent policy; sending its policy_id again would move it")
+    updated = _update(kibana, {"policy_id": policy_id})
+    expect(
+        updated.get("policy_id") == policy_id and updated.get("policy_ids") == [policy_id],
+        "sending the agent policy the package policy is in changed its agent policies",
+        received=f"policy_id {updated.get('policy_id')!r}, policy_ids {updated.get('policy_ids')!r}",
+        documented=f"policy_id {policy_id!r}, policy_ids {[policy_id]!r} ({AGENT_POLICY_DOC})",
+    )
 
 
 @pytest.mark.requirement("FLEET-PACKAGE-POLICY-FORMAT", category="scenarios", doc=FORMAT_DOC, operation=OP.id)

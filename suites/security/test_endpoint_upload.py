@@ -19,8 +19,8 @@ DIGEST_DOC = "file string(binary) Required: The binary content of the file. (res
 TARGET_DOC = "endpoint_ids array[string] Required: List of endpoint IDs (response: agents, hosts and agentState per endpoint id, command upload)"
 IDS_DOC = "endpoint_ids array[string] Required: List of endpoint IDs (cannot contain empty strings). At least 1 element. Minimum length of each is 1."
 OVERWRITE_DOC = "overwrite boolean: Overwrite the file on the host if it already exists. Default value is false."
-# Every byte value, a CRLF pair and the bytes again reversed: text handling of any kind changes them.
-CONTENT = bytes(range(256)) + b"\r\n" + bytes(range(255, -1, -1))
+# Every byte value, a CRLF pair, multi-byte UTF-8 text and the bytes reversed: any text handling changes them.
+CONTENT = bytes(range(256)) + b"\r\n" + "Grüße, 日本\r\n".encode() + bytes(range(255, -1, -1))
 
 
 def upload(kibana, run_prefix: str, *, content: bytes = CONTENT, fields: dict[str, Any] | None = None) -> httpx.Response:

@@ -210,3 +210,10 @@ class TestControlPlane:
 
     def test_unknown_control_endpoint_is_404(self, api: httpx.Client) -> None:
         assert api.get("/_mock/nothing").status_code == 404
+
+
+class TestStatus:
+    def test_status_names_the_version_and_needs_credentials(self, api: httpx.Client, anonymous: httpx.Client) -> None:
+        assert anonymous.get("/api/status").status_code == 401
+        body = api.get("/api/status").json()
+        assert body["version"]["number"] and body["status"]["overall"]["level"] == "available"

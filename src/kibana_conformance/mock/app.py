@@ -7,13 +7,16 @@ the control plane lives at ``/_mock/...`` and is authenticated like the API.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import math
 import threading
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, quote, unquote
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -25,8 +28,14 @@ from .errors import KibanaError, not_found
 from .faults import Fault, resolve_faults
 from .multipart import parse_multipart
 from .state import DEFAULT_SPACE, SPACE_ID, StateError, Store
+from .status import status_body
 
 STAGES = ("authenticate", "check_xsrf", "check_version", "validate", "handle", "finish")
+MULTIPART = "multipart/form-data"
+# Parsing a body takes time in proportion to its size (a 25 MB upload, about 2 s): bodies above
+# this size are handled in a worker thread so that the event loop goes on serving other clients.
+INLINE_BODY_BYTES = 256 * 1024
+logger = logging.getLogger(__name__)
 
 
 class BodyTooLarge(Exception):
@@ -58,15 +67,23 @@ class MockKibana:
             reply = await self.dispatch(request)
         except KibanaError as error:
             reply = _error_reply(error)
+        except ClientDisconnect:
+            return  # nobody is left to answer
+        except Exception:
+            # A bug in the mock: answer as Kibana does (its 500 envelope) and keep the traceback.
+            logger.exception("unexpected error in %s %s", scope.get("method"), scope.get("path"))
+            reply = _error_reply(KibanaError(500, "An internal server error occurred."))
         await _to_response(reply, request.method)(scope, receive, send)
 
     async def dispatch(self, request: Request) -> Reply:
-        path = request.url.path
+        path = _raw_path(request.scope)
         if path == "/_mock" or path.startswith("/_mock/"):
             return await self.control_plane(request, path)
         space, api_path = _split_space(path)
         if space is None or not api_path.startswith("/api/"):
             raise not_found()
+        if api_path == "/api/status" and request.method in ("GET", "HEAD"):
+            return await self.status(request)
         method = request.method.upper()
         found = self.catalog.match("GET" if method == "HEAD" else method, api_path)
         if found is None:
@@ -77,17 +94,19 @@ class MockKibana:
             method=method,
             space=space,
             path_params={k: unquote(v) for k, v in path_params.items()},
-            raw_query=parse_qs(request.url.query, keep_blank_values=True),
+            raw_query=parse_qs(request.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True),
             headers={k.lower(): v for k, v in request.headers.items()},
             raw_body=b"",
             store=self.store,
         )
-        limit = self.config.upload_max_bytes if "multipart/form-data" in (op.request_body or {}).get("content", {}) else self.config.max_body_bytes
+        limit = self.config.upload_max_bytes if _accepts(op.request_body, MULTIPART) else self.config.max_body_bytes
         too_large = False
         try:
             call.raw_body = await _read_body(request, limit)
         except BodyTooLarge:
             too_large = True
+        if len(call.raw_body) > INLINE_BODY_BYTES:
+            return await asyncio.get_running_loop().run_in_executor(None, self.run, call, too_large, limit)
         return self.run(call, too_large, limit)
 
     def run(self, call: Call, too_large: bool, limit: int) -> Reply:
@@ -105,7 +124,7 @@ class MockKibana:
         return self._stage("finish", call, lambda: pipeline.finish(call, reply), reply)
 
     def _validate(self, call: Call) -> None:
-        if call.content_type() == "multipart/form-data" and call.op.request_body:
+        if call.content_type() == MULTIPART and _accepts(call.op.request_body, MULTIPART):
             call.body, call.files = parse_multipart(call.raw_body, call.headers.get("content-type", ""), call.op)
             call.has_body = True
         else:
@@ -119,10 +138,17 @@ class MockKibana:
                 proceed = _wrapped(fault, call, proceed, extra)
         return proceed()
 
-    async def control_plane(self, request: Request, path: str) -> Reply:
+    def _authenticate(self, request: Request) -> None:
+        """Authentication for the routes outside the documented operations (status, control plane)."""
         headers = {k.lower(): v for k, v in request.headers.items()}
-        probe = Call(self.catalog.operations[0], request.method, DEFAULT_SPACE, {}, {}, headers, b"", self.store)
-        pipeline.authenticate(probe, self.config)
+        pipeline.authenticate(Call(self.catalog.operations[0], request.method, DEFAULT_SPACE, {}, {}, headers, b"", self.store), self.config)
+
+    async def status(self, request: Request) -> Reply:
+        self._authenticate(request)
+        return Reply(200, status_body(), versioned=False)
+
+    async def control_plane(self, request: Request, path: str) -> Reply:
+        self._authenticate(request)
         action = (request.method.upper(), path.rstrip("/"))
         if action == ("POST", "/_mock/reset"):
             with self.handler_lock:
@@ -133,7 +159,7 @@ class MockKibana:
                 return _encoded(Reply(200, self.store.dump(), versioned=False))
         if action == ("PUT", "/_mock/state"):
             try:
-                document = json.loads(await _read_body(request, 64 * self.config.max_body_bytes) or b"null")
+                document = pipeline.parse_json(await _read_body(request, 64 * self.config.max_body_bytes) or b"null")
                 with self.handler_lock:
                     self.store.load(document)
             except BodyTooLarge:
@@ -152,6 +178,17 @@ def _wrapped(fault: Fault, call: Call, proceed: Callable[[], Any], extra: tuple[
 
 def create_app(config: MockConfig | None = None, catalog: Catalog | None = None) -> MockKibana:
     return MockKibana(config or MockConfig(), catalog)
+
+
+def _accepts(request_body: dict[str, Any] | None, content_type: str) -> bool:
+    return content_type in (request_body or {}).get("content", {})
+
+
+def _raw_path(scope: Scope) -> str:
+    """The path as sent, still percent-encoded: Kibana (hapi) matches routes on it and decodes
+    each path parameter once, so ``a%2Fb`` is one segment and ``%2541`` stays ``%41``."""
+    raw = scope.get("raw_path")
+    return raw.decode("latin-1") if raw else quote(scope["path"])
 
 
 def _split_space(path: str) -> tuple[str | None, str]:
@@ -180,8 +217,27 @@ async def _read_body(request: Request, limit: int) -> bytes:
 def _encoded(reply: Reply) -> Reply:
     """The reply with its body serialised now, while the state it may share is locked."""
     if reply.body is not None and not isinstance(reply.body, (bytes, str)):
-        reply.body = json.dumps(reply.body, ensure_ascii=False, separators=(",", ":")).encode()
+        reply.body = _to_json(reply.body)
     return reply
+
+
+def _to_json(value: Any) -> bytes:
+    """JSON as JavaScript's JSON.stringify writes it: a number too large for a double (``1e400``
+    in a request) becomes null, and a lone surrogate (``"\\ud800"``) is escaped, not an encoding error."""
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    except ValueError:  # a non-finite float, or a lone surrogate (UnicodeEncodeError)
+        return json.dumps(_finite(value), separators=(",", ":")).encode()
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _error_reply(error: KibanaError) -> Reply:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from ..catalog import Operation
 from .call import UploadedFile
 from .errors import bad_request
+from .pipeline import parse_json
 
 
 def _field_types(op: Operation) -> dict[str, set[str]]:
@@ -27,7 +27,7 @@ def _field_types(op: Operation) -> dict[str, set[str]]:
 def _decode_value(raw: str, types: set[str]) -> Any:
     if types & {"array", "object"} and raw.strip()[:1] in ("[", "{"):
         try:
-            return json.loads(raw)
+            return parse_json(raw.encode())
         except ValueError:
             return raw
     return raw

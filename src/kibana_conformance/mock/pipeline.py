@@ -25,6 +25,10 @@ VERSION_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 AVAILABLE_VERSIONS = (API_VERSION,)
 WWW_AUTHENTICATE = 'Basic realm="kibana", ApiKey'
 JSON_TYPES = ("application/json",)
+# Elasticsearch refuses documents nested deeper than 1000; the mock copies and dumps bodies
+# recursively, so it refuses well before Python's recursion limit instead of failing with a 500.
+MAX_JSON_DEPTH = 256
+INVALID_JSON = "Invalid request payload JSON format"
 
 
 def _unauthorized(message: str = "Unauthorized") -> KibanaError:
@@ -49,12 +53,13 @@ def authenticate(call: Call, config: MockConfig) -> None:
             raise _unauthorized() from None
         if not sep:
             raise _unauthorized()
-        if hmac.compare_digest(username, config.username) and hmac.compare_digest(password, config.password):
+        # compare_digest refuses str with non-ASCII characters (a TypeError, so a 500): compare bytes.
+        if hmac.compare_digest(username.encode(), config.username.encode()) and hmac.compare_digest(password.encode(), config.password.encode()):
             call.user = username
             return
         raise _security_exception(username)
     if scheme.lower() == "apikey":
-        if any(hmac.compare_digest(credentials, key) for key in config.accepted_api_keys):
+        if any(hmac.compare_digest(credentials.encode(), key.encode()) for key in config.accepted_api_keys):
             key_id = (decode_api_key(credentials) or "api-key:").split(":", 1)[0]
             call.user = f"api_key_{key_id}"
             return
@@ -144,10 +149,39 @@ def parse_json_body(call: Call, config: MockConfig) -> None:
         raise KibanaError(415, "Unsupported Media Type")
     if content_type in JSON_TYPES:
         try:
-            call.body = json.loads(call.raw_body)
-        except (ValueError, RecursionError):
-            raise bad_request("Invalid request payload JSON format") from None
+            call.body = parse_json(call.raw_body)
+        except ValueError:
+            raise bad_request(INVALID_JSON) from None
         call.has_body = True
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def parse_json(raw: bytes) -> Any:
+    """JSON as JavaScript's JSON.parse reads a UTF-8 body: no NaN or Infinity literals, no other
+    encodings (json.loads would guess UTF-16 or skip a BOM), and not nested beyond MAX_JSON_DEPTH.
+    Raises ValueError for anything else."""
+    try:
+        value = json.loads(raw.decode("utf-8"), parse_constant=_not_json)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if _depth_exceeds(value, MAX_JSON_DEPTH):
+        raise ValueError("nested too deeply")
+    return value
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def finish(call: Call, reply: Reply) -> Reply:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import signal
 import socket
 import sys
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from types import FrameType, TracebackType
 
 import uvicorn
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from .app import MockKibana, create_app
 from .config import DEFAULT_PASSWORD, MockConfig
@@ -26,13 +28,32 @@ class _Server(uvicorn.Server):
         yield
 
 
+class _HttpProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
+    """uvicorn answers a request it cannot parse (a bad request line, CR or LF inside a header,
+    a bad Content-Length) with a text/plain 400; the mock answers with Kibana's error envelope,
+    so that every 4xx a client can read is one."""
+
+    def send_400_response(self, msg: str) -> None:
+        body = json.dumps({"statusCode": 400, "error": "Bad Request", "message": msg}, separators=(",", ":")).encode()
+        head = [b"HTTP/1.1 400 Bad Request\r\n"]
+        head += [name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers]
+        head += [b"content-type: application/json; charset=utf-8\r\n", b"content-length: %d\r\n" % len(body), b"connection: close\r\n\r\n"]
+        self.transport.write(b"".join(head) + body)
+        self.transport.close()
+
+
 def _uvicorn_config(app: MockKibana, log_level: str) -> uvicorn.Config:
-    return uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", timeout_graceful_shutdown=2)
+    return uvicorn.Config(
+        app, http=_HttpProtocol, ws="none", log_level=log_level, access_log=False, lifespan="off", timeout_graceful_shutdown=2
+    )
 
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not the default 0: asyncio switches Nagle's algorithm off (TCP_NODELAY) only on
+    # sockets that say they are TCP, and with it on every JSON answer (head and body are two
+    # writes) waits some 40 ms for the client's delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(2048)

@@ -132,7 +132,8 @@ def describe_errors(errors: list[ValidationError], location: str, dialect: str) 
     errors = sorted(errors, key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)), e.validator))
     label = LOCATION_LABELS[location]
     if dialect == "security-solution":
-        messages = [m for e in errors for m in _zod_messages(e)]
+        # dict.fromkeys: jsonschema reports one error per missing property, each naming them all.
+        messages = list(dict.fromkeys(m for e in errors for m in _zod_messages(e)))
         return f"[{label}]: " + ", ".join(messages)
     messages = [m for e in errors for m in _config_schema_messages(e, label)]
     return messages[0] if messages else f"[{label}]: invalid value"

@@ -18,7 +18,8 @@ from ..catalog import Catalog, load_catalog
 
 CATEGORIES = ("schema", "headers", "auth", "error-envelope", "scenarios", "examples")
 FAILURE_TEXT_LIMIT = 6000
-CURL_LINE = re.compile(r"^\s*(curl .*)$", re.MULTILINE)
+# schemathesis prints "curl ..." lines, inside an exception group's "  | " gutter when it found several failures
+CURL_LINE = re.compile(r"^[\s|]*(curl .*)$", re.MULTILINE)
 
 
 @dataclass

@@ -37,6 +37,10 @@ class Redactor:
         self._secrets = sorted((v for v in variants if len(v) >= 3), key=len, reverse=True)
         self._auth_value = re.compile(r"(?i)\b(authorization:\s*|Basic\s+|ApiKey\s+|Bearer\s+)([A-Za-z0-9+/=._:-]{6,})")
         self._userinfo = re.compile(r"(?i)(https?://)[^/@\s]+@")
+        # Secrets a target returns (a new API key, a token) are as live as the ones we send.
+        self._secret_fields = re.compile(
+            r'(?i)("(?:api_key|encoded|password|secret|token|access_token|refresh_token|service_token)"\s*:\s*)"[^"]*"'
+        )
 
     def add(self, secret: str) -> None:
         self._secrets = sorted({*self._secrets, secret, base64.b64encode(secret.encode()).decode()}, key=len, reverse=True)
@@ -45,6 +49,7 @@ class Redactor:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         text = self._auth_value.sub(lambda m: m.group(1) + REDACTED, text)
+        text = self._secret_fields.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
         return self._userinfo.sub(r"\1" + REDACTED + "@", text)
 
     def headers(self, headers: Any) -> dict[str, str]:

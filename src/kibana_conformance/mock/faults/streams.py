@@ -1,0 +1,65 @@
+"""Group stream bugs: the shape of the answer, unknown names, and the optional closed body."""
+
+from __future__ import annotations
+
+from .. import pipeline
+from ..call import Reply
+from ..errors import KibanaError, bad_request
+from . import fault, reply_json, set_json
+
+GROUP = "get-streams-name-group"
+
+
+@fault("streams-group-unwrapped", "the route answers the group object itself instead of {group: ...}", stage="handle", operations=[GROUP])
+def group_unwrapped(call, proceed):
+    reply = proceed()
+    return set_json(reply, reply_json(reply)["group"])
+
+
+@fault("streams-group-members-repeated", "a group's members are gathered from the definition and from the members' routing without de-duplication", stage="handle", operations=[GROUP])
+def members_repeated(call, proceed):
+    reply = proceed()
+    body = reply_json(reply)
+    members = body["group"].get("members", [])
+    body["group"]["members"] = members + members[:1]
+    return set_json(reply, body)
+
+
+@fault("streams-group-cache-ignores-name", "group settings are cached per route, not per stream name: an unknown name answers the last group read", stage="handle", operations=[GROUP])
+def cache_ignores_name(call, proceed):
+    cache = cache_ignores_name.__dict__.setdefault("last", {})
+    try:
+        reply = proceed()
+    except KibanaError as error:
+        if error.status != 404 or id(call.store) not in cache:
+            raise
+        return Reply(200, cache[id(call.store)])
+    cache[id(call.store)] = reply.body
+    return reply
+
+
+@fault("streams-group-missing-as-not-group", "an unknown name takes the 'not a group stream' branch and answers 400 instead of 404", stage="handle", operations=[GROUP])
+def missing_as_not_group(call, proceed):
+    try:
+        return proceed()
+    except KibanaError as error:
+        if error.status == 404:
+            raise bad_request(f"Stream {call.path_params['name']} is not a group stream") from None
+        raise
+
+
+@fault("streams-group-body-refused", "any JSON body on the GET is refused with 400, even the documented empty object", stage="validate", operations=[GROUP])
+def body_refused(call, proceed):
+    proceed()
+    if call.has_body:
+        raise bad_request("[request body]: a GET request takes no body")
+
+
+@fault("streams-group-body-not-validated", "the optional body of the GET is parsed but never validated, so unknown properties pass", stage="validate", operations=[GROUP])
+def body_not_validated(call, proceed):
+    try:
+        proceed()
+    except KibanaError:
+        if not call.has_body:
+            raise
+        pipeline.validate_parameters(call)

@@ -1,0 +1,211 @@
+"""The conformance matrix, the coverage table and the list of all checks of the HTML report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from .html_findings import badge, op_label
+from .html_model import FAILING, Model, Operation, Test, cell_tone, display_summary, esc, fmt_duration
+
+TONE_MARK = {"green": "✓", "red": "✗", "amber": "≈", "grey": "–"}
+TONE_WORD = {"green": "all passed", "red": "failures", "amber": "accepted deviations only", "grey": "nothing ran"}
+OUTCOME_RANK = {"failed": 0, "error": 1, "baselined": 2, "skipped": 3, "passed": 4}
+
+
+def matrix_section(model: Model) -> str:
+    cats = model.categories
+    head = "".join(f'<th scope="col" class="cat">{esc(c)}</th>' for c in cats)
+    out = [
+        '<section id="matrix" class="card" aria-labelledby="matrix-h">',
+        '<div class="section-head"><h2 id="matrix-h">Conformance matrix</h2>',
+        '<ul class="legend" aria-label="Legend">'
+        '<li><span class="sw t-green" aria-hidden="true">✓</span>all passed</li>'
+        '<li><span class="sw t-red" aria-hidden="true">✗</span>failed or error</li>'
+        '<li><span class="sw t-amber" aria-hidden="true">≈</span>accepted deviations (baselined)</li>'
+        '<li><span class="sw t-grey" aria-hidden="true">–</span>nothing ran / all skipped</li></ul></div>',
+        '<p class="hint">One row per operation, one column per check category; each cell counts passed of run checks. '
+        '<span class="js-only" hidden>Select a cell (click, or Enter) to list its checks below the matrix. </span>'
+        "A check that touches several operations counts in each of their rows.</p>",
+        '<table class="matrix"><caption class="sr-only">Checks per operation and category</caption>',
+        f'<thead><tr><th scope="col" class="opcol">Operation</th>{head}<th scope="col" class="cat all">All</th></tr></thead>',
+    ]
+    width = len(cats) + 2
+    for area, ops in model.areas:
+        n = len(ops)
+        out.append(
+            f'<tbody data-area="{esc(area)}"><tr class="area-row"><th colspan="{width}" scope="colgroup">'
+            f'{esc(area)} <span class="muted">{n} operation{"s" if n != 1 else ""}</span></th></tr>'
+        )
+        for op in ops:
+            row = model.rows.get(op.id, Counter())
+            outcomes = " ".join(o for o in row if row[o])
+            cells = "".join(_cell(op, c, model.cells.get((op.id, c), Counter())) for c in cats)
+            tone = cell_tone(row)
+            title = f'<span class="optitle">{esc(op.title)}</span> <span class="opid">{esc(op.id)}</span>' if not op.pseudo else ""
+            out.append(
+                f'<tr class="op-row r-{tone}" id="m-{op.anchor}" data-op="{esc(op.id)}" data-area="{esc(op.area)}" data-outcomes="{esc(outcomes)}">'
+                f'<th scope="row" class="opcell">{op_label(op)}<div class="opsub">{title}</div></th>'
+                f"{cells}{_cell(op, '*', row, total=True)}</tr>"
+            )
+        out.append("</tbody>")
+    out.append("</table>")
+    out.append(
+        '<div id="cell-panel" class="panel" role="region" aria-labelledby="cell-panel-h" tabindex="-1" hidden>'
+        '<div class="panel-head"><h3 id="cell-panel-h">Checks</h3>'
+        '<button type="button" class="btn" id="cell-panel-close">Close</button></div>'
+        '<p class="panel-note muted"></p>'
+        f"{_checks_table('cell-panel-table', '')}</div>"
+    )
+    out.append("</section>")
+    return "".join(out)
+
+
+def _cell(op: Operation, cat: str, counts: Counter[str], total: bool = False) -> str:
+    tone = cell_tone(counts)
+    run = sum(counts.values()) - counts["skipped"]
+    everything = sum(counts.values())
+    klass = f"cell t-{tone}{' total' if total else ''}"
+    where = f"{op.id if not op.pseudo else op.title}, {'all categories' if total else cat}"
+    if not everything:
+        return f'<td class="{klass}"><span class="cell-in" aria-label="{esc(where)}: no checks">–</span></td>'
+    failed = counts["failed"] + counts["error"]
+    extra = []
+    if failed:
+        extra.append(f"{failed} failed")
+    if counts["baselined"]:
+        extra.append(f"{counts['baselined']} baselined")
+    if counts["skipped"]:
+        extra.append(f"{counts['skipped']} skipped")
+    words = ", ".join([f"{counts['passed']} of {run} passed"] + extra)
+    outcomes = " ".join(o for o in counts if counts[o])
+    sub = f'<span class="sub">{esc(" · ".join(extra))}</span>' if extra else ""
+    frac = f"{counts['passed']}/{run}" if run else "–"
+    return (
+        f'<td class="{klass}"><button type="button" class="cell-in" data-op="{esc(op.id)}" data-cat="{esc(cat)}" '
+        f'data-outcomes="{esc(outcomes)}" aria-expanded="false" aria-controls="cell-panel" '
+        f'aria-label="{esc(where)}: {esc(TONE_WORD[tone])}, {esc(words)}">'
+        f'<span class="mark" aria-hidden="true">{TONE_MARK[tone]}</span><span class="frac">{frac}</span>{sub}</button></td>'
+    )
+
+
+def _checks_table(table_id: str, body: str) -> str:
+    return (
+        f'<table class="checks" id="{table_id}"><thead><tr><th scope="col" class="c-out">Outcome</th>'
+        '<th scope="col" class="c-req">Requirement</th><th scope="col" class="c-cat">Category</th>'
+        '<th scope="col" class="c-ops">Operations</th><th scope="col" class="c-test">Test</th>'
+        f'<th scope="col" class="c-dur">Time</th></tr></thead><tbody>{body}</tbody></table>'
+    )
+
+
+def checks_section(model: Model) -> str:
+    counts = Counter(t.outcome for t in model.tests)
+    parts = ", ".join(f"{counts[o]} {o}" for o in OUTCOME_RANK if counts[o])
+    rows = "".join(_check_row(t) for t in sorted(model.tests, key=lambda t: (OUTCOME_RANK.get(t.outcome, 5), t.index)))
+    return (
+        '<section id="checks" class="card" aria-labelledby="checks-h"><div class="section-head">'
+        f'<h2 id="checks-h">All checks</h2><p class="muted" id="checks-count">{len(model.tests)} checks{": " + esc(parts) if parts else ""}</p></div>'
+        f'<details id="all-checks"><summary>Show every check, failures first</summary>{_checks_table("checks-table", rows)}</details></section>'
+    )
+
+
+def _check_row(test: Test) -> str:
+    r = test.record
+    ops = " ".join(op.id for op in test.operations)
+    name = esc(test.short_name)
+    label = f'<a href="#{test.anchor}">{name}</a>' if test.is_finding else name
+    why = r.get("skip_reason") if test.outcome == "skipped" else (r.get("baseline_reason") if test.outcome == "baselined" else display_summary(r) if test.outcome in FAILING else None)
+    why_html = f'<div class="why">{esc(why)}</div>' if why else ""
+    op_text = ", ".join(op.id if not op.pseudo else "—" for op in test.operations)
+    return (
+        f'<tr data-ops="{esc(ops)}" data-cat="{esc(r.get("category"))}" data-outcome="{esc(test.outcome)}" data-areas="{esc(" ".join(test.areas))}">'
+        f"<td>{badge(test.outcome)}</td><td class=\"mono\">{esc(r.get('requirement'))}</td><td>{esc(r.get('category'))}</td>"
+        f'<td class="mono small">{esc(op_text)}</td><td title="{esc(r.get("nodeid"))}"><span class="mono small">{label}</span>{why_html}</td>'
+        f'<td class="num">{esc(fmt_duration(r.get("duration")))}</td></tr>'
+    )
+
+
+def split_statuses(documented: list[str], seen: dict[str, Any]) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """(documented status, times seen) for each documented status, and the undocumented ones seen.
+
+    A documented range (4XX) counts the codes it covers; a documented ``default`` covers the rest.
+    """
+    counts = {str(k): int(v) for k, v in (seen or {}).items()}
+    exact = [s for s in documented if s.isdigit()]
+    ranges = [s for s in documented if len(s) == 3 and s[0].isdigit() and s[1:].upper() == "XX"]
+    claimed: set[str] = set()
+    result = []
+    for status in documented:
+        if status in exact:
+            n = counts.get(status, 0)
+            claimed.add(status)
+        elif status in ranges:
+            codes = [c for c in counts if c[:1] == status[0] and c not in exact]
+            n = sum(counts[c] for c in codes)
+            claimed.update(codes)
+        else:
+            continue
+        result.append((status, n))
+    rest = [(c, n) for c, n in sorted(counts.items()) if c not in claimed]
+    if "default" in documented:
+        result.append(("default", sum(n for _, n in rest)))
+        rest = []
+    return result, rest
+
+
+def coverage_section(model: Model) -> str:
+    coverage = model.results.get("coverage") or {}
+    rows, totals = [], Counter()
+    for area, ops in model.areas:
+        real = [op for op in ops if not op.pseudo]
+        if not real:
+            continue
+        rows.append(f'<tbody data-area="{esc(area)}"><tr class="area-row"><th colspan="4" scope="colgroup">{esc(area)}</th></tr>')
+        for op in real:
+            entry = coverage.get(op.id) or {}
+            statuses, undocumented = split_statuses(op.statuses, entry.get("statuses") or {})
+            params_seen = {str(k): int(v) for k, v in (entry.get("parameters") or {}).items()}
+            params = [(p, params_seen.get(p, 0)) for p in op.parameters]
+            totals.update(
+                statuses=len(statuses), statuses_hit=sum(1 for _, n in statuses if n), params=len(params),
+                params_hit=sum(1 for _, n in params if n), undocumented=len(undocumented),
+            )
+            rows.append(
+                f'<tr><th scope="row" class="opcell">{op_label(op)}<div class="opsub"><span class="opid">{esc(op.id)}</span></div></th>'
+                f"<td>{_chips(statuses, 'status')}</td><td>{_undocumented(undocumented)}</td><td>{_chips(params, 'parameter')}</td></tr>"
+            )
+        rows.append("</tbody>")
+    summary = (
+        f"{totals['statuses_hit']} of {totals['statuses']} documented response statuses and "
+        f"{totals['params_hit']} of {totals['params']} documented parameters were exercised; "
+        f"the target returned {totals['undocumented']} undocumented status{'es' if totals['undocumented'] != 1 else ''} (highlighted)."
+    )
+    return (
+        '<section id="coverage" class="card" aria-labelledby="coverage-h"><div class="section-head">'
+        f'<h2 id="coverage-h">Coverage</h2></div><p class="hint">{esc(summary)} '
+        "Counts are the number of requests that exercised each status or parameter.</p>"
+        '<table class="coverage"><thead><tr><th scope="col" class="opcol">Operation</th><th scope="col">Documented statuses</th>'
+        '<th scope="col">Undocumented statuses returned</th><th scope="col">Documented parameters</th></tr></thead>'
+        f"{''.join(rows)}</table></section>"
+    )
+
+
+def _chips(items: list[tuple[str, int]], what: str) -> str:
+    if not items:
+        return f'<span class="muted">no documented {what}s</span>'
+    chips = []
+    for name, n in items:
+        if n:
+            chips.append(f'<li class="chip hit" title="exercised {n} times">{esc(name)} <span class="n">×{n}</span></li>')
+        else:
+            chips.append(f'<li class="chip miss" title="not exercised">{esc(name)} <span class="n">not exercised</span></li>')
+    return f'<ul class="chips">{"".join(chips)}</ul>'
+
+
+def _undocumented(items: list[tuple[str, int]]) -> str:
+    if not items:
+        return '<span class="muted">none</span>'
+    chips = "".join(
+        f'<li class="chip undoc" title="undocumented: returned {n} times"><span aria-hidden="true">⚠</span> {esc(code)} <span class="n">×{n}</span></li>' for code, n in items
+    )
+    return f'<ul class="chips" aria-label="undocumented statuses">{chips}</ul>'
