@@ -90,17 +90,19 @@ class Store:
             self.shared = {name: cls.seed_shared() for name, cls in self.backend_types.items()}
 
     def backend(self, area: str, space: str) -> Backend:
+        """An area's state in a space, seeded on first use (area by area: a space costs what it touches)."""
         with self.lock:
-            per_space = self.spaces.get(space)
-            if per_space is None:
-                per_space = {name: cls.seed(space) for name, cls in self.backend_types.items()}
-                self.spaces[space] = per_space
+            per_space = self.spaces.setdefault(space, {})
+            if area not in per_space:
+                per_space[area] = self.backend_types[area].seed(space)
             return self.backend_types[area](per_space[area], self.shared[area], self.clock)
 
     def dump(self) -> dict[str, Any]:
         with self.lock:
+            # Seeds are deterministic, so filling the untouched areas keeps a dump complete.
             for space in list(self.spaces) or [DEFAULT_SPACE]:
-                self.backend(next(iter(self.backend_types)), space)
+                for area in self.backend_types:
+                    self.backend(area, space)
             return copy.deepcopy({"spaces": self.spaces, "shared": self.shared})
 
     def load(self, document: Any) -> None:

@@ -63,7 +63,8 @@ AGENTS: list[tuple[str, str, int, list[tuple[str, str, str]], list[tuple[str, st
 
 MISSING = object()
 KQL_TERM = re.compile(r'^([^\s:()"]+)\s*:\s*(?:"((?:[^"\\]|\\.)*)"|([^\s"()]+))$')
-KQL_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+# Matched on whitespace-collapsed text: "\s+and\s+" on a long run of spaces backtracks quadratically.
+KQL_AND = re.compile(r" and ", re.IGNORECASE)
 
 
 def _doc_id(action_id: str, n: int) -> str:
@@ -162,7 +163,7 @@ def _field_matches(value: Any, expected: str | None) -> bool:
 def _kql_filter(kuery: str) -> list[tuple[str, str | None]] | None:
     """`field:value` terms joined by `and`, or None when the kuery is anything else."""
     terms = []
-    for term in KQL_AND.split(kuery):
+    for term in KQL_AND.split(" ".join(kuery.split())):
         match = KQL_TERM.match(term)
         if match is None:
             return None
