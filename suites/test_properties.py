@@ -5,11 +5,12 @@ schema; invalid requests are refused and valid ones accepted; 4xx bodies are Kib
 """
 
 from kibana_conformance.plugin import current_session
-from kibana_conformance.suite.checks import KIBANA_CHECKS
+from kibana_conformance.suite.properties import call_and_validate
 
-schema = current_session().schema()
+session = current_session()
+schema = session.schema()
 
 
 @schema.parametrize()
 def test_operation_conforms(case, kibana):
-    case.call_and_validate(additional_checks=list(KIBANA_CHECKS))
+    call_and_validate(case, session.settings.timeout)

@@ -18,6 +18,8 @@ from . import __version__, exit_codes
 from .catalog import load_catalog
 from .suite import resources
 from .suite.session import SuiteSession, TargetUnavailable, embedded_settings, new_run_id, new_seed, preflight, start_embedded_mock
+from .suite.footprint import Restorer
+from .suite.safety import writes_refused_message
 from .suite.settings import OPTIONS, SettingsError, build_settings, resolve_option
 from .suite.target import Target
 
@@ -115,6 +117,8 @@ def activate(config: pytest.Config) -> SuiteSession:
             settings = embedded_settings(settings)
         session = SuiteSession(settings, worker["kct_base_url"], worker["kct_run_id"], worker["kct_seed"], worker["kct_embedded"], worker["kct_kibana_version"])
     else:
+        if not (settings.on_loopback or settings.read_only or settings.allow_writes):
+            raise pytest.UsageError(writes_refused_message(settings.base_url or ""))
         mock = None
         base_url = settings.base_url
         faults = _mock_faults(config)
@@ -138,8 +142,23 @@ def activate(config: pytest.Config) -> SuiteSession:
     config.stash[SESSION_KEY] = session
     _current = session
     config.add_cleanup(session.close)
+    _protect_target(session, worker)
     _register_collector(config, session)
     return session
+
+
+def _protect_target(session: SuiteSession, worker: dict[str, Any] | None) -> None:
+    """Read-only guard and rate limit; the limit is shared out between pytest-xdist workers."""
+    from .suite.properties import RUN_PREFIX
+    from .suite.safety import RateLimiter, read_only_guard
+
+    RUN_PREFIX[:] = [session.prefix]
+    if session.settings.read_only:
+        session.target.guard = read_only_guard
+    rate = session.settings.rate_limit
+    if rate is not None:
+        session.rate = rate / (worker["workercount"] if worker else 1)
+        session.target.limiter = RateLimiter(session.rate)
 
 
 def _register_collector(config: pytest.Config, session: SuiteSession) -> None:
@@ -155,7 +174,10 @@ def _register_collector(config: pytest.Config, session: SuiteSession) -> None:
             raise pytest.UsageError(str(exc)) from None
     config.pluginmanager.register(collector, "kibana-conformance-results")
     session.target.observers.append(collector.record_exchange)
-    CALL_OBSERVERS[:] = [collector.record_exchange]
+    CALL_OBSERVERS[:] = [collector.record_generated]
+    if not hasattr(config, "workerinput") and not session.settings.read_only:
+        collector.restorer = Restorer(session.target, session.prefix)
+        collector.restorer.capture()
 
 
 def _resource_values(config: pytest.Config) -> list[str]:
@@ -261,6 +283,7 @@ def _meta(item: pytest.Item) -> TestMeta | None:
     return TestMeta(requirement, category, marker.kwargs.get("doc", ""), operations)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     suite = config.stash.get(SESSION_KEY, None)
     if suite is None:
@@ -288,6 +311,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         selected.append(item)
     _group_writers(selected, catalog)
     _skip_for_flavour(config, selected)
+    if suite.settings.read_only:
+        for item in selected:
+            writes = [o for o in item.stash[META_KEY].operations if catalog.get(o).is_write] if META_KEY in item.stash else []
+            if writes:
+                item.add_marker(pytest.mark.skip(reason=f"--read-only: this test writes ({catalog.get(writes[0]).label})"))
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
@@ -324,9 +352,15 @@ def _group_writers(items: list[pytest.Item], catalog: Any) -> None:
         writes_of[item] = writes
         for other in writes[1:]:
             parent[find(other)] = find(writes[0])
+    in_worker = hasattr(item.config, "workerinput") if items else False
     for item, writes in writes_of.items():
         if writes:
-            item.add_marker(pytest.mark.xdist_group(find(writes[0])))
+            group = find(writes[0])
+            item.add_marker(pytest.mark.xdist_group(group))
+            if in_worker:
+                # pytest-xdist's loadgroup scheduler reads the group from the node id ("...@group"); its
+                # own suffixing writes an attribute pytest >= 9.2 no longer reads, so the plugin does it.
+                _set_nodeid(item, f"{item.nodeid}@{group}")
 
 
 def _set_nodeid(item: pytest.Item, nodeid: str) -> None:

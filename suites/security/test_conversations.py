@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -12,6 +10,8 @@ import pytest
 
 from kibana_conformance.catalog import load_catalog
 from kibana_conformance.suite.expect import expect, expect_conforms, expect_status, expect_success
+
+from .common import CLOCK_SKEW, basic_user, instant, is_now, server_now
 
 OP = load_catalog().get("post-security-ai-assistant-current-user-conversations")
 CREATE_DOC = "Create a new Security AI Assistant conversation."
@@ -22,7 +22,6 @@ TIMES_DOC = "createdAt string Required: The time conversation was created. / The
 USERS_DOC = "users array[object] Required (id, name)"
 NAMESPACE_DOC = "namespace string Required: Kibana space"
 CONFLICT_DOC = "id string: The conversation id. (an id names one conversation: creating a second with the same id is a conflict, 409)"
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 def create(kibana, body: dict[str, Any], **kwargs: Any) -> httpx.Response:
@@ -38,22 +37,6 @@ def created(kibana, body: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
 
 def conversation_id(run_prefix: str) -> str:
     return f"{run_prefix}conversation-{uuid.uuid4().hex}"
-
-
-def _instant(value: Any) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _server_now(response: httpx.Response) -> datetime:
-    """The target's clock (its Date header), so that a skewed local clock does not matter."""
-    try:
-        return parsedate_to_datetime(response.headers["date"])
-    except (KeyError, TypeError, ValueError):
-        return datetime.now(UTC)
 
 
 @pytest.mark.requirement("SEC-CONVERSATION-ECHO", category="scenarios", doc=ECHO_DOC, operation=OP.id)
@@ -102,16 +85,15 @@ def test_created_and_updated_times_are_now(kibana, run_prefix):
     response = create(kibana, {"title": f"{run_prefix}timestamps"})
     expect_success(response, CREATE_DOC)
     conversation = response.json()
-    now = _server_now(response)
-    created_at, updated_at = _instant(conversation.get("createdAt")), _instant(conversation.get("updatedAt"))
-    received = f"createdAt {conversation.get('createdAt')!r}, updatedAt {conversation.get('updatedAt')!r}, target clock {now.isoformat()}"
+    created_at, updated_at = instant(conversation.get("createdAt")), instant(conversation.get("updatedAt"))
+    received = f"createdAt {conversation.get('createdAt')!r}, updatedAt {conversation.get('updatedAt')!r}, target clock {server_now(response).isoformat()}"
     expect(
-        created_at is not None and abs(created_at - now) <= CLOCK_SKEW,
+        is_now(conversation.get("createdAt"), response),
         "createdAt is not the time the conversation was created",
         received=received,
         documented=f"{TIMES_DOC} (within {CLOCK_SKEW} of the response's Date header)",
     )
-    expect(updated_at is not None and updated_at >= created_at, "updatedAt is missing or before createdAt", received=received, documented=TIMES_DOC)
+    expect(updated_at is not None and created_at is not None and updated_at >= created_at, "updatedAt is missing or before createdAt", received=received, documented=TIMES_DOC)
 
 
 @pytest.mark.requirement("SEC-CONVERSATION-USERS", category="scenarios", doc=USERS_DOC, operation=OP.id)
@@ -123,6 +105,10 @@ def test_conversation_names_its_user(kibana, run_prefix):
         received=users,
         documented=f"{USERS_DOC}: the current user who created it",
     )
+    user = basic_user(kibana)
+    if user is not None:
+        names = [u.get("name") for u in users]
+        expect(user in names, "the conversation does not name the user who created it", received=users, documented=f"{USERS_DOC}: a user named {user!r}")
 
 
 @pytest.mark.requirement("SEC-CONVERSATION-NAMESPACE", category="scenarios", doc=NAMESPACE_DOC, operation=OP.id)

@@ -13,11 +13,14 @@ from kibana_conformance.catalog import load_catalog
 from kibana_conformance.suite.expect import expect, expect_conforms, expect_envelope, expect_success
 from kibana_conformance.suite.resources import resource
 
+from .common import CLOCK_SKEW, basic_user, is_now
+
 OP = load_catalog().get("post-endpoint-action-upload")
 UPLOAD_DOC = "Upload a file to an endpoint. / file string(binary) Required: The binary content of the file."
 DIGEST_DOC = "file string(binary) Required: The binary content of the file. (response: parameters.file_name, file_size, file_sha256 of that file)"
 TARGET_DOC = "endpoint_ids array[string] Required: List of endpoint IDs (response: agents, hosts and agentState per endpoint id, command upload)"
 IDS_DOC = "endpoint_ids array[string] Required: List of endpoint IDs (cannot contain empty strings). At least 1 element. Minimum length of each is 1."
+EXAMPLE_DOC = 'Response examples (200): "id": "9ff6aebc-...", "createdBy": "elastic", "startedAt": "2023-07-03T15:07:22.837Z", "file_id": "10e4ce3d-..."'
 OVERWRITE_DOC = "overwrite boolean: Overwrite the file on the host if it already exists. Default value is false."
 # Every byte value, a CRLF pair, multi-byte UTF-8 text and the bytes reversed: any text handling changes them.
 CONTENT = bytes(range(256)) + b"\r\n" + "Grüße, 日本\r\n".encode() + bytes(range(255, -1, -1))
@@ -30,13 +33,17 @@ def upload(kibana, run_prefix: str, *, content: bytes = CONTENT, fields: dict[st
     return kibana.request("POST", OP.path, files=files, data=data)
 
 
-def action(kibana, run_prefix: str, **kwargs: Any) -> dict[str, Any]:
+def uploaded(kibana, run_prefix: str, **kwargs: Any) -> httpx.Response:
     response = upload(kibana, run_prefix, **kwargs)
     if response.status_code in (400, 404) and resource("endpointId") in response.text:
         pytest.skip(f"endpoint {resource('endpointId')} is not enrolled on the target; pass --resource endpointId=ID")
     expect_success(response, UPLOAD_DOC)
     expect_conforms(OP, response)
-    return response.json().get("data") or {}
+    return response
+
+
+def action(kibana, run_prefix: str, **kwargs: Any) -> dict[str, Any]:
+    return uploaded(kibana, run_prefix, **kwargs).json().get("data") or {}
 
 
 @pytest.mark.requirement("SEC-UPLOAD-FILE-DIGEST", category="scenarios", doc=DIGEST_DOC, operation=OP.id)
@@ -60,6 +67,38 @@ def test_action_targets_the_endpoints_sent(kibana, run_prefix):
     }
     wanted = {"command": "upload", "agents": endpoints, "hosts": endpoints, "agentState": endpoints}
     expect(received == wanted, "the upload action does not target the endpoints it was sent to", received=received, documented=f"{TARGET_DOC}: {wanted}")
+
+
+@pytest.mark.requirement("SEC-UPLOAD-IDS-UNIQUE", category="scenarios", doc=EXAMPLE_DOC, operation=OP.id)
+def test_each_upload_is_a_new_action_and_file(kibana, run_prefix):
+    actions = [action(kibana, run_prefix) for _ in range(2)]
+    ids = [a.get("id") for a in actions]
+    file_ids = [(a.get("parameters") or {}).get("file_id") for a in actions]
+    expect(
+        all(ids) and all(file_ids) and ids[0] != ids[1] and file_ids[0] != file_ids[1],
+        "two uploads of the same file share an action id or a file id",
+        received=f"ids {ids}, file_ids {file_ids}",
+        documented=f"{EXAMPLE_DOC} (every upload is a new action with its own stored file)",
+    )
+
+
+@pytest.mark.requirement("SEC-UPLOAD-AUDIT", category="scenarios", doc=EXAMPLE_DOC, operation=OP.id)
+def test_action_records_who_and_when(kibana, run_prefix):
+    response = uploaded(kibana, run_prefix)
+    data = response.json().get("data") or {}
+    expect(
+        is_now(data.get("startedAt"), response),
+        "startedAt is not the time of the upload",
+        received=f"startedAt {data.get('startedAt')!r}, target clock {response.headers.get('date')}",
+        documented=f"{EXAMPLE_DOC} (within {CLOCK_SKEW} of the response's Date header)",
+    )
+    user = basic_user(kibana)
+    expect(
+        bool(data.get("createdBy")) and (user is None or data.get("createdBy") == user),
+        "createdBy is not the user who uploaded the file",
+        received=f"createdBy {data.get('createdBy')!r}",
+        documented=f"{EXAMPLE_DOC}: createdBy {user or 'the API key user'!r}",
+    )
 
 
 @pytest.mark.requirement("SEC-UPLOAD-ENDPOINT-IDS", category="scenarios", doc=IDS_DOC, operation=OP.id)

@@ -30,11 +30,11 @@ def spaces(kibana) -> tuple[str, str]:
     return here, other
 
 
-def skip_if_space_missing(response: httpx.Response, space: str, what: str) -> None:
+def skip_if_space_missing(response: httpx.Response, space: str, what: str, option: str = "") -> None:
     if response.status_code in SPACE_MISSING:
         pytest.skip(
-            f"{what} in space {space!r} answered {response.status_code}: create the space (or the resource in it), "
-            f"or pass --resource otherSpace=SPACE_ID"
+            f"{what} in space {space!r} answered {response.status_code}: create the space{' and the resource in it' if option else ''}, "
+            f"or pass --resource otherSpace=SPACE_ID{f' --resource {option}' if option else ''}"
         )
 
 
@@ -76,7 +76,7 @@ def update_item(kibana, run_prefix: str, space: str, **changes: Any) -> httpx.Re
 def test_exception_item_versions_are_per_space(kibana, run_prefix):
     here, other = spaces(kibana)
     there = update_item(kibana, run_prefix, other)
-    skip_if_space_missing(there, other, f"exception item {resource('exceptionItemId')}")
+    skip_if_space_missing(there, other, f"exception item {resource('exceptionItemId')}", "exceptionItemId=ITEM_ID")
     expect_success(there, EXCEPTIONS.description)
     version = there.json()["_version"]
     for n in range(2):
@@ -96,7 +96,7 @@ def update_policy(kibana, space: str) -> httpx.Response:
 def test_package_policy_revisions_are_per_space(kibana):
     here, other = spaces(kibana)
     first = update_policy(kibana, other)
-    skip_if_space_missing(first, other, f"package policy {resource('packagePolicyId')}")
+    skip_if_space_missing(first, other, f"package policy {resource('packagePolicyId')}", "packagePolicyId=ID")
     expect_success(first, POLICIES.description)
     response = update_policy(kibana, here)
     if response.status_code == 404:

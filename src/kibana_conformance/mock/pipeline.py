@@ -138,8 +138,11 @@ def validate_body(call: Call) -> None:
 
 
 def parse_json_body(call: Call, config: MockConfig) -> None:
-    """Decode a JSON body; multipart bodies are decoded before (see app)."""
-    if not call.raw_body.strip():
+    """Decode a JSON body; multipart bodies are decoded before (see app).
+
+    Only an empty body is no body: whitespace alone is a payload that is not JSON (hapi answers 400).
+    """
+    if not call.raw_body:
         return
     content_type = call.content_type()
     accepted = list((call.op.request_body or {}).get("content", {}))

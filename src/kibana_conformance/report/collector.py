@@ -7,18 +7,22 @@ report and send their coverage home; the controller gathers both and writes the 
 from __future__ import annotations
 
 import json
+import re
 import threading
+from collections import Counter
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from .. import __version__
 from ..catalog import load_catalog
 from ..suite.expect import ConformanceFailure
+from ..suite.footprint import Footprint, Restorer
 from .results import FAILURE_TEXT_LIMIT, Coverage, TestRecord, build_results, reproduction_from, write_json
 
 EXCHANGES_KEPT = 4
@@ -37,6 +41,8 @@ class Gate:
     update: bool
     update_path: Path
 COVERAGE_KEY = "kct_coverage"
+FOOTPRINT_KEY = "kct_footprint"
+GENERATED_KEY = "kct_generated"
 
 
 class ResultCollector:
@@ -47,6 +53,9 @@ class ResultCollector:
         self.session = session
         self.report_dir = report_dir
         self.coverage = Coverage()
+        self.footprint = Footprint()
+        self.generated: Counter[str] = Counter()
+        self.restorer: Restorer | None = None
         self.coverage_lock = threading.Lock()
         self.records: dict[str, TestRecord] = {}
         self.started = time.time()
@@ -55,9 +64,17 @@ class ResultCollector:
         self.gate: Gate | None = None
         self.notes: list[str] = []
 
-    def record_exchange(self, method: str, url: str, status: int | None, headers: dict[str, str]) -> None:
+    def record_exchange(self, method: str, url: str, status: int | None, headers: dict[str, str], body: bytes) -> None:
         with self.coverage_lock:
             self.coverage.record(load_catalog(), method, url, status, headers)
+        self.footprint.observe(method, url, status, body)
+
+    def record_generated(self, method: str, url: str, status: int | None, headers: dict[str, str], body: bytes) -> None:
+        """A request the property tests generated (counted per operation, for the benchmarks)."""
+        found = load_catalog().match(method, re.sub(r"^/s/[^/]+", "", urlsplit(url).path))
+        with self.coverage_lock:
+            self.generated[found[0].id if found else f"{method.upper()} (undocumented)"] += 1
+        self.record_exchange(method, url, status, headers, body)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
@@ -82,6 +99,8 @@ class ResultCollector:
             error = call.excinfo.value if call.excinfo else None
             if isinstance(error, ConformanceFailure):
                 record.summary, record.received, record.documented = error.summary, error.received, error.documented
+                # The requirement and Received/Documented say it all; a traceback would only bury it.
+                report.longrepr = redactor.text(f"[{meta.requirement}] {error}")
             text = redactor.text(str(report.longrepr))[-FAILURE_TEXT_LIMIT:]
             record.failure_text = text
             record.summary = record.summary or _first_line(error, text)
@@ -106,18 +125,26 @@ class ResultCollector:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        self.coverage.merge(getattr(node, "workeroutput", {}).get(COVERAGE_KEY, {}))
+        output = getattr(node, "workeroutput", {})
+        self.coverage.merge(output.get(COVERAGE_KEY, {}))
+        self.generated.update(output.get(GENERATED_KEY, {}))
+        self.footprint.merge(output.get(FOOTPRINT_KEY, []))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.is_worker:
             self.config.workeroutput[COVERAGE_KEY] = self.coverage.as_dict()  # type: ignore[attr-defined]
+            self.config.workeroutput[FOOTPRINT_KEY] = self.footprint.as_list()  # type: ignore[attr-defined]
+            self.config.workeroutput[GENERATED_KEY] = dict(self.generated)  # type: ignore[attr-defined]
             return
+        restored = self.restorer.restore() if self.restorer else []
         if not self.records:
             return
         records = list(self.records.values())
         baseline = self._apply_gate(records)
         self.results = build_results(records, self.coverage, self.run_info(), baseline)
+        self.results["footprint"] = {"writes": self.footprint.as_list(), "restored": restored}
+        self.results["generated_requests"] = dict(sorted(self.generated.items()))
         if baseline and baseline["expired"]:
             self.results["verdict"] = "not conformant"
         if self.results["verdict"] == "conformant" and session.exitstatus == pytest.ExitCode.TESTS_FAILED:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import httpx
+import pytest
 
 from ..catalog import Operation
 from ..contract import envelope_problems, response_problems
@@ -48,8 +49,20 @@ def expect(condition: bool, summary: str, *, received: Any, documented: str) -> 
         raise ConformanceFailure(summary, _shorten(received), documented)
 
 
+PERMISSION_PREFIX = "permissions:"
+
+
+def skip_if_forbidden(response: httpx.Response, allowed: Iterable[int] = ()) -> None:
+    """A 403 to a valid request means the credentials lack a privilege: a permissions problem, not non-conformance."""
+    if response.status_code == 403 and 403 not in set(allowed):
+        body = body_of(response)
+        message = body.get("message", "") if isinstance(body, dict) else ""
+        pytest.skip(f"{PERMISSION_PREFIX} {describe(response)} answered 403; the credentials lack a privilege ({_shorten(message, 160)})")
+
+
 def expect_status(response: httpx.Response, expected: int | Iterable[int], documented: str) -> None:
     allowed = {expected} if isinstance(expected, int) else set(expected)
+    skip_if_forbidden(response, allowed)
     if response.status_code not in allowed:
         wanted = " or ".join(str(s) for s in sorted(allowed))
         raise ConformanceFailure(
@@ -60,6 +73,7 @@ def expect_status(response: httpx.Response, expected: int | Iterable[int], docum
 
 
 def expect_success(response: httpx.Response, documented: str) -> None:
+    skip_if_forbidden(response)
     if not 200 <= response.status_code < 300:
         raise ConformanceFailure(
             f"{describe(response)} was refused ({response.status_code}), expected success",

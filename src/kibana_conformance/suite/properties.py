@@ -30,6 +30,7 @@ SEMANTIC_400_OPERATIONS = (
 )
 POSITIVE_STATUSES = ["2xx", "401", "403", "404", "409", "429"]
 UNEXPECTED_METHODS = ["DELETE", "PATCH", "POST", "PUT", "GET"]
+READ_ONLY_UNEXPECTED_METHODS = ["GET"]
 BUILT_IN_CHECKS = (
     "not_a_server_error",
     "status_code_conformance",
@@ -43,15 +44,42 @@ BUILT_IN_CHECKS = (
 )
 
 
-# Called with (method, url, status, request headers) for every request schemathesis sends.
+# Called with (method, url, status, request headers, response body) for every request schemathesis sends.
 CALL_OBSERVERS: list[Any] = []
+# The run's prefix (kct-<run id>-), given to the names of what generated cases create.
+RUN_PREFIX: list[str] = []
+PREFIXED_BODY_FIELDS = {
+    "post-security-ai-assistant-current-user-conversations": "id",
+    "post-apm-agent-keys": "name",
+}
 
 
 @schemathesis.hook
 def after_call(context: Any, case: Any, response: Any) -> None:
     request = response.request
     for observe in CALL_OBSERVERS:
-        observe(request.method, request.url, response.status_code, dict(request.headers))
+        observe(request.method, request.url, response.status_code, dict(request.headers), response.content or b"")
+
+
+def _operation_id(context: Any) -> str | None:
+    operation = getattr(context, "operation", None)
+    return operation.definition.raw.get("operationId") if operation is not None else None
+
+
+@schemathesis.hook
+def map_path_parameters(context: Any, path_parameters: dict[str, Any]) -> dict[str, Any]:
+    """Pipelines the property tests create carry the run prefix too, so they can be told apart."""
+    if RUN_PREFIX and _operation_id(context) == "put-logstash-pipeline-id" and isinstance(path_parameters.get("id"), str):
+        path_parameters["id"] = RUN_PREFIX[0] + path_parameters["id"]
+    return path_parameters
+
+
+@schemathesis.hook
+def map_body(context: Any, body: Any) -> Any:
+    field = PREFIXED_BODY_FIELDS.get(_operation_id(context) or "")
+    if RUN_PREFIX and field and isinstance(body, dict) and isinstance(body.get(field), str):
+        body[field] = RUN_PREFIX[0] + body[field]
+    return body
 
 
 def auth_config(settings: Settings) -> dict[str, Any]:
@@ -77,7 +105,7 @@ def checks_config() -> dict[str, Any]:
     return config
 
 
-def config_dict(settings: Settings, base_url: str, seed: int) -> dict[str, Any]:
+def config_dict(settings: Settings, base_url: str, seed: int, rate: float | None = None) -> dict[str, Any]:
     """The schemathesis configuration, in ``schemathesis.toml`` shape."""
     operations: list[dict[str, Any]] = []
     for op_id in SEMANTIC_400_OPERATIONS:
@@ -106,7 +134,7 @@ def config_dict(settings: Settings, base_url: str, seed: int) -> dict[str, Any]:
         "generation": {"max-examples": settings.max_examples, "mode": "all", "database": "none"},
         "phases": {
             "examples": {"enabled": True, "fill-missing": True},
-            "coverage": {"enabled": True, "unexpected-methods": UNEXPECTED_METHODS},
+            "coverage": {"enabled": True, "unexpected-methods": READ_ONLY_UNEXPECTED_METHODS if settings.read_only else UNEXPECTED_METHODS},
             "fuzzing": {"enabled": True},
             "stateful": {"enabled": False},
         },
@@ -116,12 +144,28 @@ def config_dict(settings: Settings, base_url: str, seed: int) -> dict[str, Any]:
     auth = auth_config(settings)
     if auth:
         config["auth"] = auth
+    if rate is not None:
+        config["rate-limit"] = f"{max(1, round(rate * 60))}/m"
     return config
 
 
-def build_schema(settings: Settings, base_url: str, seed: int) -> Any:
+def build_schema(settings: Settings, base_url: str, seed: int, rate: float | None = None) -> Any:
     """The schemathesis schema of the selected operations, aimed at ``base_url``."""
-    config = schemathesis.Config.from_dict(config_dict(settings, base_url, seed))
+    config = schemathesis.Config.from_dict(config_dict(settings, base_url, seed, rate))
     schema = schemathesis.openapi.from_dict(default_document(), config=config)
-    selected = [op.id for op in load_catalog() if settings.selects(op.id, op.area)]
+    selected = [op.id for op in load_catalog() if settings.selects(op.id, op.area) and not (settings.read_only and op.is_write)]
     return schema.include(operation_id=selected)
+
+
+def call_and_validate(case: Any, timeout: float) -> None:
+    """Send a generated case and run every check; a transport failure is one line, not a traceback."""
+    import requests
+
+    from .checks import KIBANA_CHECKS
+    from .target import TargetFailure
+
+    try:
+        case.call_and_validate(additional_checks=list(KIBANA_CHECKS))
+    except requests.exceptions.RequestException as exc:
+        what = "no answer within the timeout" if isinstance(exc, requests.exceptions.Timeout) else type(exc).__name__
+        raise TargetFailure(f"{case.method} {case.formatted_path}: {what}", f"{what}: {str(exc).splitlines()[0][:200]}", "an HTTP response") from None

@@ -10,12 +10,10 @@ import secrets
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import httpx
-
 from .. import exit_codes
 from ..catalog import load_catalog
 from .settings import Settings
-from .target import Redactor, Target
+from .target import Redactor, Target, TargetFailure
 
 
 class TargetUnavailable(Exception):
@@ -32,6 +30,7 @@ class SuiteSession:
     seed: int
     embedded: bool = False
     kibana_version: str | None = None
+    rate: float | None = None
     mock: Any = field(default=None, repr=False)
     _target: Target | None = field(default=None, repr=False)
     _schema: Any = field(default=None, repr=False)
@@ -51,14 +50,16 @@ class SuiteSession:
         if self._schema is None:
             from .properties import build_schema
 
-            self._schema = build_schema(self.settings, self.base_url + self.target.space_prefix, self.seed)
+            self._schema = build_schema(self.settings, self.base_url + self.target.space_prefix, self.seed, self.rate)
         return self._schema
 
     def describe_target(self) -> str:
         kind = "the bundled mock" if self.embedded else "target"
         version = f", Kibana {self.kibana_version}" if self.kibana_version else ""
         space = f", space {self.settings.space}" if self.settings.space else ""
-        return f"{kind} {Redactor(self.settings.secrets).text(self.base_url)}{version}{space}"
+        mode = ", read-only" if self.settings.read_only else ""
+        rate = f", at most {self.settings.rate_limit:g} requests/s" if self.settings.rate_limit else ""
+        return f"{kind} {Redactor(self.settings.secrets).text(self.base_url)}{version}{space}{mode}{rate}"
 
     def close(self) -> None:
         if self._target is not None:
@@ -108,12 +109,8 @@ def preflight(session: SuiteSession) -> None:
         if response.status_code == 404:
             probe = next(op for op in load_catalog() if op.method == "GET" and "{" not in op.path)
             response = target.request("GET", probe.path)
-    except httpx.ConnectError as exc:
-        raise TargetUnavailable(f"cannot connect to {shown}: {_reason(exc)}") from None
-    except httpx.TimeoutException:
-        raise TargetUnavailable(f"{shown} did not answer within {session.settings.timeout:g} s (see --timeout)") from None
-    except httpx.HTTPError as exc:
-        raise TargetUnavailable(f"cannot reach {shown}: {_reason(exc)}") from None
+    except TargetFailure as exc:
+        raise TargetUnavailable(f"{shown}: {exc.received}") from None
     if response.status_code == 401:
         kind = {"api-key": "the API key", "basic": "the user name and password"}.get(session.settings.credentials_kind, "no credentials")
         raise TargetUnavailable(f"{shown} rejected {kind} (401); check --api-key or --username/--password")
@@ -128,8 +125,3 @@ def preflight(session: SuiteSession) -> None:
         session.kibana_version = None
 
 
-def _reason(exc: Exception) -> str:
-    text = str(exc) or type(exc).__name__
-    if "CERTIFICATE_VERIFY_FAILED" in text:
-        return "its TLS certificate is not trusted (pass --ca-cert FILE, or --insecure to skip verification)"
-    return text.splitlines()[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,11 @@ from urllib.parse import urlsplit
 
 from ..catalog import load_catalog
 
+SPACE_ID = re.compile(r"^[a-z0-9_-]+$")
 DEFAULT_MAX_EXAMPLES = 100
 DEFAULT_TIMEOUT = 10.0
+DEFAULT_REMOTE_RPS = 10.0
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,9 @@ OPTIONS = (
     Option("--timeout", "kibana_timeout", "KIBANA_CONFORMANCE_TIMEOUT", "kibana_timeout", f"seconds to wait for each response (default {DEFAULT_TIMEOUT:g})", kind="float", metavar="SECONDS"),
     Option("--ca-cert", "kibana_ca_cert", "KIBANA_CA_CERT", "kibana_ca_cert", "CA bundle to verify the target's TLS certificate", kind="path", metavar="FILE"),
     Option("--insecure", "kibana_insecure", "KIBANA_CONFORMANCE_INSECURE", "kibana_insecure", "do not verify the target's TLS certificate", kind="bool"),
+    Option("--read-only", "kibana_read_only", "KIBANA_CONFORMANCE_READ_ONLY", "kibana_read_only", "send only GET and HEAD requests; tests that write are skipped", kind="bool"),
+    Option("--allow-writes", "kibana_allow_writes", "KIBANA_CONFORMANCE_ALLOW_WRITES", "kibana_allow_writes", "accept that the suite writes to a target that is not on this machine", kind="bool"),
+    Option("--max-rps", "kibana_max_rps", "KIBANA_CONFORMANCE_MAX_RPS", "kibana_max_rps", f"requests per second at most (default: {DEFAULT_REMOTE_RPS:g} for a target not on this machine, no limit on loopback)", kind="float", metavar="N"),
 )
 
 
@@ -99,7 +106,24 @@ class Settings:
     timeout: float = DEFAULT_TIMEOUT
     ca_cert: Path | None = None
     insecure: bool = False
+    read_only: bool = False
+    allow_writes: bool = False
+    max_rps: float | None = None
     secrets: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def on_loopback(self) -> bool:
+        """The bundled mock, or a target on this machine: writes there harm no one else."""
+        if self.base_url is None:
+            return True
+        host = urlsplit(self.base_url).hostname or ""
+        return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+    @property
+    def rate_limit(self) -> float | None:
+        if self.max_rps is not None:
+            return self.max_rps
+        return None if self.on_loopback else DEFAULT_REMOTE_RPS
 
     @property
     def credentials_kind(self) -> str:
@@ -140,10 +164,14 @@ def build_settings(values: dict[str, Any]) -> Settings:
     if areas and operations and not any(catalog.get(o).area in areas for o in operations):
         raise SettingsError("--area and --operation select no operation together")
     space = values.get("kibana_space")
-    if space is not None and not all(c.isalnum() and c.islower() or c.isdigit() or c in "_-" for c in space):
+    if space is not None and not SPACE_ID.match(space):
         raise SettingsError(f"--space: a space id is lower-case letters, digits, '_' and '-', got {space!r}")
     if values.get("kibana_ca_cert") and values.get("kibana_insecure"):
         raise SettingsError("use either --ca-cert or --insecure, not both")
+    if values.get("kibana_read_only") and values.get("kibana_allow_writes"):
+        raise SettingsError("use either --read-only or --allow-writes, not both")
+    if values.get("kibana_max_rps") == 0:
+        raise SettingsError("--max-rps: expected a positive number, got 0")
     return Settings(
         base_url=base_url,
         api_key=api_key,
@@ -157,6 +185,9 @@ def build_settings(values: dict[str, Any]) -> Settings:
         timeout=values.get("kibana_timeout") or DEFAULT_TIMEOUT,
         ca_cert=values.get("kibana_ca_cert"),
         insecure=bool(values.get("kibana_insecure")),
+        read_only=bool(values.get("kibana_read_only")),
+        allow_writes=bool(values.get("kibana_allow_writes")),
+        max_rps=values.get("kibana_max_rps"),
         secrets=tuple(s for s in (api_key, password) if s),
     )
 

@@ -12,9 +12,11 @@ from typing import Any
 
 import httpx
 
+from .expect import ConformanceFailure
 from .settings import Settings
 
 REDACTED = "[REDACTED]"
+MAX_RESPONSE_BYTES = 10_000_000
 EXCERPT_BYTES = 2048
 SECRET_HEADERS = ("authorization", "cookie", "set-cookie", "proxy-authorization")
 
@@ -122,6 +124,39 @@ class Recorder:
         )
 
 
+def describe_transport_error(exc: Exception, timeout: float) -> str:
+    """One line for what went wrong on the wire."""
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        return f"no answer within {timeout:g} s (see --timeout)"
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return "its TLS certificate is not trusted (pass --ca-cert FILE, or --insecure to skip verification)"
+    if isinstance(exc, httpx.ConnectError):
+        if "Name or service not known" in text or "nodename nor servname" in text or "Temporary failure in name resolution" in text:
+            return "its host name does not resolve (DNS)"
+        if "Connection refused" in text:
+            return "the connection was refused"
+        return f"cannot connect: {text.splitlines()[0]}"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the target closed the connection before the response was complete"
+    if isinstance(exc, httpx.DecodingError):
+        return text.splitlines()[0]
+    return f"{type(exc).__name__}: {text.splitlines()[0]}"
+
+
+class TargetFailure(ConformanceFailure):
+    """The target could not be talked to: no HTTP answer to judge."""
+
+    def __init__(self, summary: str, received: str, documented: str, cause: Exception | None = None) -> None:
+        super().__init__(summary, received, documented)
+        self.cause = cause
+
+    @classmethod
+    def from_error(cls, request: httpx.Request, exc: Exception, timeout: float) -> TargetFailure:
+        what = describe_transport_error(exc, timeout)
+        return cls(f"{request.method} {request.url.path}: {what}", what, "an HTTP response", exc)
+
+
 class Target:
     """The deployment under test, reached through ``/s/{space}`` when a space is set."""
 
@@ -131,13 +166,12 @@ class Target:
         self.space_prefix = f"/s/{settings.space}" if settings.space else ""
         self.redactor = redactor or Redactor(settings.secrets)
         self.recorder = Recorder(self.redactor)
-        self.observers: list[Callable[[str, str, int | None, dict[str, str]], None]] = []
-        self.client = httpx.Client(
-            timeout=settings.timeout,
-            verify=self.verify,
-            follow_redirects=False,
-            event_hooks={"response": [self._record]},
-        )
+        # Called with (method, url, status, request headers, response body) after every exchange.
+        self.observers: list[Callable[[str, str, int | None, dict[str, str], bytes], None]] = []
+        # Set by the session: a check that refuses writes (--read-only), a rate limiter (--max-rps).
+        self.guard: Callable[[str], None] | None = None
+        self.limiter: Any = None
+        self.client = httpx.Client(timeout=settings.timeout, verify=self.verify, follow_redirects=False)
 
     @property
     def verify(self) -> bool | str:
@@ -182,7 +216,11 @@ class Target:
         space: str | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
-        """Send a request to an API path; ``auth`` is "valid", "wrong" or "none"."""
+        """Send a request to an API path; ``auth`` is "valid", "wrong" or "none".
+
+        A transport problem (refused, timed out, cut off, an oversized body) is raised as a
+        :class:`TargetFailure`: one readable line, no traceback.
+        """
         sent: dict[str, str] = {}
         if auth == "valid":
             sent.update(self.auth_header)
@@ -195,17 +233,44 @@ class Target:
             sent["content-type"] = "application/json"
         sent.update(headers or {})
         url = self.space_url(space, path) if space else self.api_url(path)
-        return self.client.request(method, url, headers=sent, content=content, **kwargs)
+        request = self.client.build_request(method, url, headers=sent, content=content, **kwargs)
+        if self.guard is not None:
+            self.guard(request.method)
+        if self.limiter is not None:
+            self.limiter.wait()
+        try:
+            response = self.client.send(request, stream=True)
+            try:
+                response._content = self._read_capped(response)  # httpx keeps a read body here
+            finally:
+                response.close()
+        except httpx.HTTPError as exc:
+            self._record(request, None, error=describe_transport_error(exc, self.settings.timeout))
+            raise TargetFailure.from_error(request, exc, self.settings.timeout) from None
+        self._record(request, response)
+        return response
 
-    def _record(self, response: httpx.Response) -> None:
-        exchange = self.recorder.request_exchange(response.request)
-        exchange.status = response.status_code
-        exchange.response_headers = self.redactor.headers(response.headers)
-        response.read()
-        exchange.response_body = self.redactor.text(_excerpt(response.content))
+    def _read_capped(self, response: httpx.Response) -> bytes:
+        """The decoded body, refused past MAX_RESPONSE_BYTES (a huge or endless body, a zip bomb)."""
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                raise httpx.DecodingError(f"the response body exceeds {MAX_RESPONSE_BYTES // 1_000_000} MB")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _record(self, request: httpx.Request, response: httpx.Response | None, error: str | None = None) -> None:
+        exchange = self.recorder.request_exchange(request)
+        if response is not None:
+            exchange.status = response.status_code
+            exchange.response_headers = self.redactor.headers(response.headers)
+            exchange.response_body = self.redactor.text(_excerpt(response.content))
+        exchange.error = error
         self.recorder.record(exchange)
+        status, body = (response.status_code, response.content) if response is not None else (None, b"")
         for observe in self.observers:
-            observe(response.request.method, str(response.request.url), response.status_code, dict(response.request.headers))
+            observe(request.method, str(request.url), status, dict(request.headers), body)
 
     def close(self) -> None:
         self.client.close()

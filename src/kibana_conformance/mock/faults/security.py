@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ai_assistant.models import AiAssistantBackend
+import uuid
+from datetime import timedelta
+
+from ..ai_assistant.models import AiAssistantBackend, profile_uid
 from ..call import Reply
 from ..errors import KibanaError
 from ..exception_lists.models import ExceptionListsBackend
@@ -87,6 +90,11 @@ def _updated_at_frozen(call, proceed):
 def _created_at_rewritten(call, proceed):
     reply = proceed()
     return _patch_item(call, reply, {"created_at": reply_json(reply)["updated_at"]}) if reply.status == 200 else reply
+
+
+@fault("security-exception-updated-by-profile-uid", "updated_by holds the user's profile uid instead of the username", stage="handle", operations=EXCEPTION)
+def _updated_by_uid(call, proceed):
+    return _patch_item(call, proceed(), {"updated_by": profile_uid(call.user or "")})
 
 
 @fault("security-exception-lists-kept-when-omitted", "tags, os_types and comments left out of an update keep their stored values instead of the [] default", stage="handle", operations=EXCEPTION)
@@ -185,6 +193,11 @@ def _users_empty(call, proceed):
     return _patch_conversation(call, proceed(), lambda c: c.update(users=[]))
 
 
+@fault("security-conversation-user-name-is-uid", "the conversation's user is named by the profile uid (the id copied into name)", stage="handle", operations=CONVERSATION)
+def _user_name_is_uid(call, proceed):
+    return _patch_conversation(call, proceed(), lambda c: c.update(users=[{**u, "name": u.get("id")} for u in c["users"]]))
+
+
 def _patch_action(reply: Any, change: Any) -> Any:
     if reply.status != 200:
         return reply
@@ -220,6 +233,25 @@ def _command_get_file(call, proceed):
     return _patch_action(proceed(), lambda a: a.update(command="get-file"))
 
 
+@fault("security-upload-file-id-from-digest", "file_id is derived from the file's sha256, so uploads of the same bytes share one file id", stage="handle", operations=UPLOAD)
+def _file_id_from_digest(call, proceed):
+    def content_addressed(action: dict[str, Any]) -> None:
+        action["parameters"]["file_id"] = str(uuid.uuid5(uuid.NAMESPACE_OID, action["parameters"]["file_sha256"]))
+
+    return _patch_action(proceed(), content_addressed)
+
+
+@fault("security-upload-started-at-local-time", "startedAt is the server's local time (UTC-5) written with a Z suffix", stage="handle", operations=UPLOAD)
+def _started_at_local(call, proceed):
+    local = iso(call.store.clock.now_ms() - int(timedelta(hours=5).total_seconds() * 1000))
+    return _patch_action(proceed(), lambda a: a.update(startedAt=local))
+
+
+@fault("security-upload-created-by-system", "createdBy falls back to 'system': the route does not pass the authenticated user to the action", stage="handle", operations=UPLOAD)
+def _created_by_system(call, proceed):
+    return _patch_action(proceed(), lambda a: a.update(createdBy="system"))
+
+
 @fault("security-upload-endpoint-ids-unchecked", "endpoint_ids is validated as any array of strings: an empty list or an empty id is accepted", stage="validate", operations=UPLOAD)
 def _endpoint_ids_unchecked(call, proceed):
     try:
@@ -227,7 +259,8 @@ def _endpoint_ids_unchecked(call, proceed):
     except KibanaError:
         body = call.body if isinstance(call.body, dict) else {}
         validator = call.op.request_validator(call.content_type())
-        if isinstance(body.get("endpoint_ids"), list) and validator and not list(validator.iter_errors({**body, "endpoint_ids": ["x"]})):
+        ids = body.get("endpoint_ids")
+        if isinstance(ids, list) and all(isinstance(i, str) for i in ids) and validator and not list(validator.iter_errors({**body, "endpoint_ids": ["x"]})):
             return None
         raise
 

@@ -27,6 +27,7 @@ def members_repeated(call, proceed):
 
 @fault("streams-group-cache-ignores-name", "group settings are cached per route, not per stream name: an unknown name answers the last group read", stage="handle", operations=[GROUP])
 def cache_ignores_name(call, proceed):
+    # The buggy cache outlives the call, as a module-level one would; one entry per mock instance.
     cache = cache_ignores_name.__dict__.setdefault("last", {})
     try:
         reply = proceed()

@@ -1,0 +1,81 @@
+"""Shared helpers for the benchmark scripts: a mock in its own process, timing, machine facts."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("kibana-conformance", "schemathesis", "hypothesis", "pytest", "pytest-xdist", "httpx", "starlette", "uvicorn", "httptools", "uvloop")
+
+
+@contextmanager
+def mock_process(*args: str) -> Iterator[tuple[str, int]]:
+    """``kibana-conformance mock`` in a subprocess on a free port: yields (url, pid)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kibana_conformance.cli", "mock", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        found = re.search(r"(http://\S+)", line)
+        if not found:
+            raise RuntimeError(f"the mock did not start: {line!r}")
+        yield found.group(1), proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def machine() -> dict[str, str]:
+    memory = "?"
+    meminfo = Path("/proc/meminfo")
+    if meminfo.is_file():
+        total_kib = int(meminfo.read_text().split()[1])
+        memory = f"{total_kib / 1024 / 1024:.1f} GiB"
+    packages = {}
+    for name in PACKAGES:
+        try:
+            packages[name] = version(name)
+        except PackageNotFoundError:
+            packages[name] = "-"
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "cores": str(os.cpu_count()),
+        "memory": memory,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+        "wrk": "yes" if shutil.which("wrk") else "no",
+        **{f"pkg:{k}": v for k, v in packages.items()},
+    }
+
+
+def kibana_conformance() -> list[str]:
+    return [sys.executable, "-m", "kibana_conformance.cli"]
