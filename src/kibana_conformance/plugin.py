@@ -149,7 +149,7 @@ def activate(config: pytest.Config) -> SuiteSession:
 
 def _protect_target(session: SuiteSession, worker: dict[str, Any] | None) -> None:
     """Read-only guard and rate limit; the limit is shared out between pytest-xdist workers."""
-    from .suite.properties import RUN_PREFIX
+    from .suite.properties import RATE_LIMITER, RUN_PREFIX
     from .suite.safety import RateLimiter, read_only_guard
 
     RUN_PREFIX[:] = [session.prefix]
@@ -159,6 +159,8 @@ def _protect_target(session: SuiteSession, worker: dict[str, Any] | None) -> Non
     if rate is not None:
         session.rate = rate / (worker["workercount"] if worker else 1)
         session.target.limiter = RateLimiter(session.rate)
+    # schemathesis' requests wait on the same limiter as the suite's own client.
+    RATE_LIMITER[:] = [session.target.limiter] if session.target.limiter is not None else []
 
 
 def _register_collector(config: pytest.Config, session: SuiteSession) -> None:

@@ -107,8 +107,11 @@ def peer_config(base_url: str, seed: int, max_examples: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_peer(fault: str | None, seed: int, options: Options) -> set[str] | str:
-    """The (failure code, operation) pairs plain ``schemathesis run --checks all`` reports, or an error."""
+def run_peer(fault: str | None, seed: int, options: Options, operations: list[str] | None = None) -> set[str] | str:
+    """The (failure code, operation) pairs plain ``schemathesis run --checks all`` reports, or an error.
+
+    Restricted to ``operations`` like the suite's own fault runs, so both do the same work.
+    """
     from .mock import MockConfig, MockServer
 
     with tempfile.TemporaryDirectory(prefix="kct-peer-") as tmp, MockServer(MockConfig(faults=(fault,) if fault else ())) as mock:
@@ -116,6 +119,8 @@ def run_peer(fault: str | None, seed: int, options: Options) -> set[str] | str:
         Path(tmp, "schemathesis.toml").write_text(peer_config(mock.url, seed, options.max_examples))
         argv = [sys.executable, "-m", "schemathesis.cli", "run", "openapi.json", "--checks", "all", "--workers", "1",
                 "--phases", "examples,coverage,fuzzing", "--report", "json", "--report-json-path", "report.json", "--no-color"]
+        for op_id in operations or []:
+            argv += ["--include-operation-id", op_id]
         try:
             subprocess.run(argv, cwd=tmp, env=_env(), capture_output=True, text=True, timeout=options.timeout)
         except subprocess.TimeoutExpired:
@@ -143,7 +148,7 @@ def evaluate(fault: Fault, options: Options, peer_clean: set[str] | None, deadli
     else:
         row.killed, row.requirements, row.ttff = bool(outcome.failed), outcome.failed, outcome.ttff
     if peer_clean is not None:
-        peer = run_peer(fault.name, options.seed, options)
+        peer = run_peer(fault.name, options.seed, options, sorted(fault.operations) if fault.operations else None)
         if isinstance(peer, str):
             row.error = (row.error + "; " if row.error else "") + f"peer: {peer}"
         else:

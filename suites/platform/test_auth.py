@@ -19,9 +19,11 @@ def test_no_credentials_get_401(op, kibana, run_prefix):
 
 
 @pytest.mark.requirement("AUTH-WRONG", category="auth", doc=AUTH_DOC)
+@pytest.mark.parametrize("kind", ["basic", "apikey"])
 @pytest.mark.parametrize("op", **by_id(OPERATIONS))
-def test_wrong_credentials_get_401(op, kibana, run_prefix):
-    response = valid_request(op.id, run_prefix).send(kibana, auth="wrong")
+def test_wrong_credentials_get_401(op, kind, kibana, run_prefix):
+    """Wrong credentials of both kinds Kibana accepts, whatever kind the run itself uses."""
+    response = valid_request(op.id, run_prefix).send(kibana, auth=f"wrong-{kind}")
     expect_envelope(op, response, 401)
 
 

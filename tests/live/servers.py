@@ -425,8 +425,13 @@ def bad_gateway() -> Callable[[Handler], None]:
     return respond(502, PROXY_ERROR_PAGE, "text/html")
 
 
-def forbidden() -> Callable[[Handler], None]:
+def forbidden(when_authorization: str | None = None) -> Callable[[Handler], None]:
+    """Kibana's 403 for a user without the privilege; other credentials (none, wrong) go on to the upstream."""
+
     def action(h: Handler) -> None:
+        if when_authorization is not None and h.headers.get("authorization") != when_authorization:
+            h.forward()
+            return
         message = FORBIDDEN["message"].replace("PUT /api/fleet/settings", f"{h.command} {urlsplit(h.path).path}")
         h.send_json(403, {**FORBIDDEN, "message": message})
 

@@ -80,6 +80,20 @@ class TestXsrf:
         assert response.status_code == 200
 
 
+class TestOrder:
+    """Kibana's order: authentication, then kbn-xsrf, then the API version, then validation."""
+
+    def test_xsrf_comes_before_the_version(self, mock_server: object) -> None:
+        response = httpx.post(  # no kbn-xsrf, a malformed version, an invalid body
+            f"{mock_server.url}{AGENT_KEYS}", json={"name": 1}, auth=(USERNAME, PASSWORD), headers={"elastic-api-version": "bad"}  # type: ignore[attr-defined]
+        )
+        assert response.json() == XSRF_MISSING
+
+    def test_version_comes_before_validation(self, api: httpx.Client) -> None:
+        response = api.post(AGENT_KEYS, json={"name": 1}, headers={"elastic-api-version": "bad"})
+        assert response.json()["message"].startswith('Invalid version. Received "bad"')
+
+
 class TestApiVersion:
     def test_missing_version_uses_the_default(self, api: httpx.Client) -> None:
         response = api.post(AGENT_KEYS, json=GOOD_KEY)

@@ -9,13 +9,14 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType, TracebackType
+from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
-from .app import MockKibana, create_app
+from .app import create_app
 from .config import DEFAULT_PASSWORD, MockConfig
 
 
@@ -42,7 +43,7 @@ class _HttpProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
         self.transport.close()
 
 
-def _uvicorn_config(app: MockKibana, log_level: str) -> uvicorn.Config:
+def _uvicorn_config(app: Any, log_level: str) -> uvicorn.Config:
     return uvicorn.Config(
         app, http=_HttpProtocol, ws="none", log_level=log_level, access_log=False, lifespan="off", timeout_graceful_shutdown=2
     )
@@ -104,14 +105,17 @@ class MockServer:
     ...     httpx.get(mock.url + "/api/...", auth=("elastic", "changeme"))
     """
 
-    def __init__(self, config: MockConfig | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, config: MockConfig | None = None, host: str = "127.0.0.1", port: int = 0, wrap: Callable[[Any], Any] | None = None
+    ) -> None:
         self.config = config or MockConfig()
         self.app = create_app(self.config)
+        served = wrap(self.app) if wrap else self.app  # e.g. a middleware a benchmark puts in front
         self._sock = _bind(host, port)
         self.host = host
         self.port = self._sock.getsockname()[1]
         self.url = url_for(host, self.port)
-        self._server = _Server(_uvicorn_config(self.app, "error"))
+        self._server = _Server(_uvicorn_config(served, "error"))
         self._thread = threading.Thread(target=self._run, name=f"mock-kibana-{self.port}", daemon=True)
 
     def _run(self) -> None:

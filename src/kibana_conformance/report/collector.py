@@ -101,6 +101,13 @@ class ResultCollector:
                 record.summary, record.received, record.documented = error.summary, error.received, error.documented
                 # The requirement and Received/Documented say it all; a traceback would only bury it.
                 report.longrepr = redactor.text(f"[{meta.requirement}] {error}")
+            elif _is_check_failures(error):
+                # schemathesis' own report (each failure, the response, a curl line) without the
+                # exception-group traceback pytest would print around it.
+                notes = "".join(f"\n{note}" for note in getattr(error, "__notes__", []))
+                report.longrepr = redactor.text(f"[{meta.requirement}] {error.message}{notes}")  # type: ignore[union-attr]
+                report.kct_longrepr = report.longrepr  # type: ignore[attr-defined]
+                record.summary = "; ".join(dict.fromkeys(getattr(f, "title", None) or str(f) for f in error.exceptions))[:300]  # type: ignore[union-attr]
             text = redactor.text(str(report.longrepr))[-FAILURE_TEXT_LIMIT:]
             record.failure_text = text
             record.summary = record.summary or _first_line(error, text)
@@ -109,6 +116,13 @@ class ResultCollector:
             record.reproduction = kept[-1]["curl"] if kept else reproduction_from(text)
             _attach_for_allure(record)
         report.kct_test = vars(record)  # type: ignore[attr-defined]
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_exception_interact(self, node: Any, call: Any, report: Any) -> None:
+        """schemathesis re-renders its failures with a traceback here (after the report is made): keep ours."""
+        readable = getattr(report, "kct_longrepr", None)
+        if readable is not None:
+            report.longrepr = readable
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, "kct_test", None)
@@ -149,7 +163,8 @@ class ResultCollector:
             self.results["verdict"] = "not conformant"
         if self.results["verdict"] == "conformant" and session.exitstatus == pytest.ExitCode.TESTS_FAILED:
             session.exitstatus = pytest.ExitCode.OK
-        elif self.results["verdict"] == "not conformant" and session.exitstatus == pytest.ExitCode.OK:
+        elif self.results["verdict"] in ("not conformant", "incomplete") and session.exitstatus == pytest.ExitCode.OK:
+            # Nothing verified is not a pass: an incomplete run fails the gate like a failing one.
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if self.report_dir is not None:
             write_json(self.report_dir / "results.json", self.results)
@@ -219,6 +234,14 @@ def _skip_reason(report: pytest.TestReport) -> str:
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
         return str(longrepr[2]).removeprefix("Skipped: ")
     return str(longrepr)
+
+
+def _is_check_failures(error: BaseException | None) -> bool:
+    try:
+        from schemathesis.core.failures import FailureGroup
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(error, FailureGroup) and bool(error.message)
 
 
 def _first_line(error: BaseException | None, text: str) -> str:

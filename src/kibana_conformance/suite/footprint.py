@@ -92,11 +92,36 @@ class Footprint:
             self.entries[(e["kind"], e["space"], e["operation"], e["id"])] += e["writes"]
 
 
-def _request_fields(catalog: Catalog, op_id: str, item: dict[str, Any]) -> dict[str, Any]:
-    """The stored values a request of the operation may set (legacy shape for package policies)."""
+def _request_properties(catalog: Catalog, op_id: str) -> dict[str, Any]:
     op = catalog.get(op_id)
     schema = op.raw["$defs"]["request-legacy" if "request-legacy" in op.raw["$defs"] else "request"]
-    return {k: v for k, v in item.items() if k in schema.get("properties", {})}
+    return schema.get("properties", {})
+
+
+def _request_fields(catalog: Catalog, op_id: str, item: dict[str, Any]) -> dict[str, Any]:
+    """The stored values a request of the operation may set (legacy shape for package policies)."""
+    properties = _request_properties(catalog, op_id)
+    return {k: v for k, v in item.items() if k in properties}
+
+
+# What every update changes: not part of what is restored.
+VOLATILE_FIELDS = ("version", "revision", "updated_at", "updated_by")
+
+
+def differences(before: Any, after: Any, path: str = "") -> list[str]:
+    """The dotted paths where ``after`` differs from ``before`` (objects compared key by key)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        found: list[str] = []
+        for key in sorted(set(before) | set(after), key=str):
+            if not path and key in VOLATILE_FIELDS:
+                continue
+            here = f"{path}.{key}" if path else str(key)
+            if key not in before or key not in after:
+                found.append(here)
+            else:
+                found += differences(before[key], after[key], here)
+        return found
+    return [] if before == after else [path or "(the whole item)"]
 
 
 class Restorer:
@@ -106,31 +131,51 @@ class Restorer:
         self.target = target
         self.prefix = prefix
         self.saved: dict[str, dict[str, Any]] = {}
+        self.unread: dict[str, str] = {}
 
     def capture(self) -> None:
+        catalog = load_catalog()
         for op_id in RESTORED:
+            op = catalog.get(op_id)
+            if not self.target.settings.selects(op.id, op.area):
+                continue  # no selected test writes it: leave it alone (the no-op update still bumps its version)
             request = valid_request(op_id, self.prefix)
             try:
                 response = request.send(self.target)
-            except TargetFailure:
+            except TargetFailure as exc:
+                self.unread[op_id] = exc.received
                 continue
             if response.status_code == 200:
                 self.saved[op_id] = response.json().get("item", {})
+            else:
+                self.unread[op_id] = f"answered {response.status_code}"
 
     def restore(self) -> list[dict[str, Any]]:
-        """Write the saved values back; one outcome per resource."""
+        """Write the saved values back; one outcome per resource, with the fields still different."""
         catalog = load_catalog()
-        outcomes = []
+        outcomes = [
+            {"operation": op_id, "id": "-", "restored": False, "detail": f"not read before the run ({why}): not restored", "left": []}
+            for op_id, why in self.unread.items()
+        ]
         for op_id, item in self.saved.items():
-            fields = _request_fields(catalog, op_id, item)
-            if item.get("is_managed"):
+            fields = {k: v for k, v in _request_fields(catalog, op_id, item).items() if k not in VOLATILE_FIELDS}
+            # Unconditional (no stale `version`), and through whatever the run made of it: the
+            # tests may have left the policy managed, which only `force` may change.
+            if "force" in _request_properties(catalog, op_id):
                 fields["force"] = True
             request = valid_request(op_id, self.prefix).with_body(fields)
+            left: list[str] = []
             try:
                 response = request.send(self.target)
                 restored = response.status_code == 200
                 detail = "" if restored else f"answered {response.status_code}"
-            except TargetFailure as exc:
-                restored, detail = False, exc.received
-            outcomes.append({"operation": op_id, "id": item.get("id", "-"), "restored": restored, "detail": detail})
+                if restored:
+                    body = response.json() if response.content else {}
+                    left = differences(item, body.get("item", {}) if isinstance(body, dict) else {})
+                    if left:
+                        restored = False
+                        detail = "written back, but some fields still differ (an update cannot remove a field the run added)"
+            except (TargetFailure, ValueError) as exc:
+                restored, detail = False, getattr(exc, "received", str(exc))
+            outcomes.append({"operation": op_id, "id": item.get("id", "-"), "restored": restored, "detail": detail, "left": left})
         return outcomes

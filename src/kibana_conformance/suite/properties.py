@@ -158,14 +158,88 @@ def build_schema(settings: Settings, base_url: str, seed: int, rate: float | Non
 
 
 def call_and_validate(case: Any, timeout: float) -> None:
-    """Send a generated case and run every check; a transport failure is one line, not a traceback."""
+    """Send a generated case and run every check; a transport failure is one line, not a traceback.
+
+    A 403 to a case sent with the run's credentials is a permissions problem (Kibana checks
+    privileges before it validates anything): the test is skipped, as the scenarios do.
+    """
+    import pytest
     import requests
 
     from .checks import KIBANA_CHECKS
-    from .target import TargetFailure
+    from .target import TargetFailure, describe_requests_error
 
+    install_transport_guard()
     try:
-        case.call_and_validate(additional_checks=list(KIBANA_CHECKS))
+        response = case.call()
+        if response.status_code == 403:
+            pytest.skip(f"{PERMISSION_PREFIX} {case.method} {case.formatted_path} answered 403; the credentials lack a privilege ({_message(response)})")
+        case.validate_response(response, additional_checks=list(KIBANA_CHECKS))
     except requests.exceptions.RequestException as exc:
-        what = "no answer within the timeout" if isinstance(exc, requests.exceptions.Timeout) else type(exc).__name__
-        raise TargetFailure(f"{case.method} {case.formatted_path}: {what}", f"{what}: {str(exc).splitlines()[0][:200]}", "an HTTP response") from None
+        what = describe_requests_error(exc, timeout)
+        raise TargetFailure(f"{case.method} {case.formatted_path}: {what}", what, "an HTTP response") from None
+
+
+PERMISSION_PREFIX = "permissions:"
+
+
+def _message(response: Any) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return "no JSON body"
+    message = str(body.get("message", "")) if isinstance(body, dict) else ""
+    return message[:160] + ("..." if len(message) > 160 else "")
+
+
+# Set by the plugin: the run's rate limiter (--max-rps), the one the suite's own HTTP client waits on.
+RATE_LIMITER: list[Any] = []
+
+
+def _guarded_session_class() -> type | None:
+    """A ``requests`` session that waits on the run's rate limiter and stops reading a body past the cap.
+
+    schemathesis opens a session of this class for every request it sends, its checks' extra
+    requests (``ignored_auth``, ``missing_required_header``) included; none goes around it.
+    Its own ``rate-limit`` allows bursts (a per-minute bucket): a live target must not see them.
+    """
+    try:
+        from schemathesis.transport import requests as st_requests
+    except ImportError:  # pragma: no cover
+        return None
+    base = getattr(st_requests, "SameHostRedirectsSession", None)
+    if base is None or getattr(base, "kct_guarded", False):
+        return None
+
+    from .target import BODY_TOO_LARGE, MAX_RESPONSE_BYTES, BodyTooLarge
+
+    class GuardedSession(base):  # type: ignore[misc, valid-type]
+        kct_guarded = True
+
+        def send(self, request: Any, **kwargs: Any) -> Any:
+            if RATE_LIMITER:
+                RATE_LIMITER[0].wait()
+            response = super().send(request, **kwargs)
+            if kwargs.get("stream") and not response.headers.get("content-type", "").startswith("text/event-stream"):
+                chunks, size = [], 0
+                for chunk in response.iter_content(64 * 1024):
+                    size += len(chunk)
+                    if size > MAX_RESPONSE_BYTES:
+                        chunks.clear()  # the exception's traceback keeps this frame (and its locals) alive
+                        response.close()
+                        raise BodyTooLarge(BODY_TOO_LARGE, request=request, response=None)
+                    chunks.append(chunk)
+                response._content = b"".join(chunks)
+                response._content_consumed = True
+            return response
+
+    return GuardedSession
+
+
+def install_transport_guard() -> None:
+    """Route schemathesis' requests through :func:`_guarded_session_class` (idempotent)."""
+    guarded = _guarded_session_class()
+    if guarded is not None:
+        from schemathesis.transport import requests as st_requests
+
+        st_requests.SameHostRedirectsSession = guarded

@@ -118,6 +118,14 @@ def preflight(session: SuiteSession) -> None:
         raise TargetUnavailable(f"{shown} redirects to {response.headers.get('location', '?')!r}; give the final URL as --base-url")
     if response.status_code >= 500:
         raise TargetUnavailable(f"{shown} answers {response.status_code} to a status request; it is not serving")
+    content_type = response.headers.get("content-type", "")
+    if response.status_code < 300 and "json" not in content_type.lower():
+        page = "html" in content_type.lower() or response.content.lstrip()[:1] == b"<"
+        what = "an HTML page" if page else f"a {content_type or 'body without a content type'}"
+        raise TargetUnavailable(
+            f"{shown} answers {response.request.method} {response.request.url.path} with {what} ({response.status_code}), "
+            "not Kibana's JSON: is a login page or a proxy in the way? give Kibana's own URL as --base-url"
+        )
     try:
         body = response.json()
         session.kibana_version = body.get("version", {}).get("number") if isinstance(body, dict) else None

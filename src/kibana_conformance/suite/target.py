@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import requests
 
 from .expect import ConformanceFailure
 from .settings import Settings
 
 REDACTED = "[REDACTED]"
 MAX_RESPONSE_BYTES = 10_000_000
+BODY_TOO_LARGE = f"the response body exceeds {MAX_RESPONSE_BYTES // 1_000_000} MB"
 EXCERPT_BYTES = 2048
 SECRET_HEADERS = ("authorization", "cookie", "set-cookie", "proxy-authorization")
 
@@ -124,6 +126,14 @@ class Recorder:
         )
 
 
+NO_DNS = ("Name or service not known", "nodename nor servname", "Temporary failure in name resolution", "No address associated")
+CUT_SHORT = "the target closed the connection before the response was complete"
+
+
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0][:200]
+
+
 def describe_transport_error(exc: Exception, timeout: float) -> str:
     """One line for what went wrong on the wire."""
     text = str(exc) or type(exc).__name__
@@ -132,16 +142,46 @@ def describe_transport_error(exc: Exception, timeout: float) -> str:
     if "CERTIFICATE_VERIFY_FAILED" in text:
         return "its TLS certificate is not trusted (pass --ca-cert FILE, or --insecure to skip verification)"
     if isinstance(exc, httpx.ConnectError):
-        if "Name or service not known" in text or "nodename nor servname" in text or "Temporary failure in name resolution" in text:
+        if any(marker in text for marker in NO_DNS):
             return "its host name does not resolve (DNS)"
         if "Connection refused" in text:
             return "the connection was refused"
-        return f"cannot connect: {text.splitlines()[0]}"
+        return f"cannot connect: {_first_line(text)}"
     if isinstance(exc, httpx.RemoteProtocolError):
-        return "the target closed the connection before the response was complete"
+        return CUT_SHORT
     if isinstance(exc, httpx.DecodingError):
-        return text.splitlines()[0]
-    return f"{type(exc).__name__}: {text.splitlines()[0]}"
+        return _first_line(text)
+    return f"{type(exc).__name__}: {_first_line(text)}"
+
+
+def describe_requests_error(exc: Exception, timeout: float) -> str:
+    """The same line for a ``requests`` error (schemathesis sends the property tests' requests with it)."""
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, BodyTooLarge):
+        return BODY_TOO_LARGE
+    if isinstance(exc, requests.exceptions.Timeout):
+        return f"no answer within {timeout:g} s (see --timeout)"
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return "its TLS certificate is not trusted (pass --ca-cert FILE, or --insecure to skip verification)"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError) or "RemoteDisconnected" in text or "IncompleteRead" in text:
+        return CUT_SHORT
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        if any(marker in text for marker in NO_DNS):
+            return "its host name does not resolve (DNS)"
+        if "Connection refused" in text:
+            return "the connection was refused"
+        if "Connection reset" in text or "Connection aborted" in text:
+            return CUT_SHORT
+        return f"cannot connect: {_first_line(text)}"
+    if isinstance(exc, requests.exceptions.TooManyRedirects):
+        return "it answers with redirects (the suite follows none)"
+    if isinstance(exc, requests.exceptions.ContentDecodingError):
+        return f"the response body cannot be decoded: {_first_line(text)}"
+    return f"{type(exc).__name__}: {_first_line(text)}"
+
+
+class BodyTooLarge(requests.exceptions.RequestException):
+    """A response body past MAX_RESPONSE_BYTES: the client stopped reading it."""
 
 
 class TargetFailure(ConformanceFailure):
@@ -189,10 +229,10 @@ class Target:
             return {"Authorization": f"Basic {token}"}
         return {}
 
-    @property
-    def wrong_auth_header(self) -> dict[str, str]:
-        """Credentials of the same kind as the configured ones, but wrong."""
-        if self.settings.api_key:
+    def wrong_auth_header(self, kind: str | None = None) -> dict[str, str]:
+        """Wrong credentials of the given kind ("basic" or "apikey"; default: the configured kind)."""
+        kind = kind or ("apikey" if self.settings.api_key else "basic")
+        if kind == "apikey":
             return {"Authorization": "ApiKey " + base64.b64encode(b"kct-wrong-id:kct-wrong-key").decode()}
         user = self.settings.username or "elastic"
         return {"Authorization": "Basic " + base64.b64encode(f"{user}:kct-wrong-password".encode()).decode()}
@@ -216,7 +256,7 @@ class Target:
         space: str | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
-        """Send a request to an API path; ``auth`` is "valid", "wrong" or "none".
+        """Send a request to an API path; ``auth`` is "valid", "none", "wrong", "wrong-basic" or "wrong-apikey".
 
         A transport problem (refused, timed out, cut off, an oversized body) is raised as a
         :class:`TargetFailure`: one readable line, no traceback.
@@ -224,8 +264,8 @@ class Target:
         sent: dict[str, str] = {}
         if auth == "valid":
             sent.update(self.auth_header)
-        elif auth == "wrong":
-            sent.update(self.wrong_auth_header)
+        elif auth.startswith("wrong"):
+            sent.update(self.wrong_auth_header(auth.partition("-")[2] or None))
         if xsrf:
             sent["kbn-xsrf"] = "kibana-conformance"
         if json_body is not None:
@@ -256,7 +296,8 @@ class Target:
         for chunk in response.iter_bytes():
             size += len(chunk)
             if size > MAX_RESPONSE_BYTES:
-                raise httpx.DecodingError(f"the response body exceeds {MAX_RESPONSE_BYTES // 1_000_000} MB")
+                chunks.clear()  # the exception's traceback keeps this frame (and its locals) alive
+                raise httpx.DecodingError(BODY_TOO_LARGE)
             chunks.append(chunk)
         return b"".join(chunks)
 

@@ -1,0 +1,149 @@
+"""Whole-suite figures: the default full run, the peer comparison, scaling, start-up.
+
+Each function runs real commands and returns plain figures; run_all.py prints and records them.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import kibana_conformance, mock_process  # noqa: E402
+
+from kibana_conformance.openapi import default_document  # noqa: E402
+from kibana_conformance.runner import suites_dir  # noqa: E402
+from kibana_conformance.selftest import peer_config  # noqa: E402
+
+CREDENTIALS = ["--username", "elastic", "--password", "changeme"]
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(argv: list[str], cwd: Path) -> dict[str, float]:
+    cpu_before = _children_cpu()
+    started = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(argv[:6])}... exited {proc.returncode}: {proc.stderr[-500:] or proc.stdout[-500:]}")
+    return {"wall_s": wall, "cpu_s": _children_cpu() - cpu_before, "exit": float(proc.returncode)}
+
+
+def _results(report_dir: Path) -> dict[str, Any]:
+    return json.loads((report_dir / "results.json").read_text())
+
+
+def full_run(extra: list[str] | None = None) -> dict[str, Any]:
+    """`kibana-conformance run` with its defaults (the bundled mock, max-examples 100)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        figures = timed([*kibana_conformance(), "run", "--report-dir", f"{tmp}/r", *(extra or [])], Path(tmp))
+        results = _results(Path(tmp) / "r")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    requests = sum(sum(entry["statuses"].values()) for entry in results["coverage"].values())
+    generated = {k: v for k, v in results["generated_requests"].items() if "(undocumented)" not in k}
+    return {
+        **figures,
+        "peak_rss_mib_any_child": peak,
+        "requests": requests,
+        "requests_per_s": requests / figures["wall_s"],
+        "tests": len(results["tests"]),
+        "verdict": results["verdict"],
+        "generated_per_operation_min": min(generated.values()),
+        "generated_per_operation_median": statistics.median(generated.values()),
+        "generated_per_operation": generated,
+    }
+
+
+def _ours(url: str, tmp: Path, max_examples: int, seed: int) -> tuple[float, int]:
+    report = tmp / "ours"
+    figures = timed(
+        [sys.executable, "-m", "pytest", str(suites_dir() / "test_properties.py"), "-q", "-p", "no:cacheprovider",
+         "--base-url", url, *CREDENTIALS, "--max-examples", str(max_examples), "--seed", str(seed), "--report-dir", str(report)],
+        tmp,
+    )
+    cases = sum(_results(report)["generated_requests"].values())
+    return figures["wall_s"], cases
+
+
+def _peer(url: str, tmp: Path, max_examples: int, seed: int) -> tuple[float, int]:
+    (tmp / "openapi.json").write_text(json.dumps(default_document()))
+    (tmp / "schemathesis.toml").write_text(peer_config(url, seed, max_examples))
+    figures = timed(
+        [sys.executable, "-m", "schemathesis.cli", "run", "openapi.json", "--checks", "all", "--workers", "1",
+         "--phases", "examples,coverage,fuzzing", "--report", "json", "--report-json-path", "peer.json", "--no-color"],
+        tmp,
+    )
+    cases = json.loads((tmp / "peer.json").read_text())["test_cases"]["generated"]
+    return figures["wall_s"], cases
+
+
+def peer_comparison(pairs: int = 3, max_examples: int = 100, seed: int = 7) -> dict[str, Any]:
+    """Our property tests vs `schemathesis run` on the same document and mock, alternating A B A B."""
+    ratios, rows = [], []
+    with mock_process() as (url, _pid), tempfile.TemporaryDirectory() as tmp:
+        for pair in range(pairs):
+            ours_wall, ours_cases = _ours(url, Path(tmp), max_examples, seed + pair)
+            peer_wall, peer_cases = _peer(url, Path(tmp), max_examples, seed + pair)
+            ratio = (ours_wall / ours_cases) / (peer_wall / peer_cases)
+            ratios.append(ratio)
+            rows.append({"ours_wall_s": ours_wall, "ours_cases": ours_cases, "peer_wall_s": peer_wall, "peer_cases": peer_cases, "ratio": ratio})
+    return {"pairs": rows, "ratio_median": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios)}
+
+
+def scaling(max_examples: tuple[int, ...] = (10, 50, 100, 500)) -> dict[str, Any]:
+    """-n 1 against -n 2, and the run time as --max-examples grows (a least-squares line)."""
+    workers = {n: full_run(["-n", str(n), "--max-examples", "100"])["wall_s"] for n in (1, 2)}
+    growth = {n: full_run(["--max-examples", str(n)])["wall_s"] for n in max_examples}
+    xs, ys = list(growth), list(growth.values())
+    slope, intercept = statistics.linear_regression(xs, ys)
+    fitted = [intercept + slope * x for x in xs]
+    worst = max(abs(y - f) / y for y, f in zip(ys, fitted))
+    return {
+        "wall_s_by_workers": workers,
+        "speedup_n2": workers[1] / workers[2],
+        "wall_s_by_max_examples": growth,
+        "seconds_per_example": slope,
+        "startup_s_intercept": intercept,
+        "linear_fit_worst_relative_error": worst,
+    }
+
+
+def startup() -> dict[str, float]:
+    """From launching `kibana-conformance run` to the first request the target receives, and to the first test request."""
+    from kibana_conformance.mock import MockServer
+
+    arrivals: list[tuple[float, str]] = []
+
+    def wrap(app: Any) -> Any:
+        async def recording(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http":
+                arrivals.append((time.perf_counter(), scope["path"]))
+            await app(scope, receive, send)
+
+        return recording
+
+    with MockServer(wrap=wrap) as mock, tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        thread = threading.Thread(
+            target=subprocess.run,
+            args=([*kibana_conformance(), "run", "--base-url", mock.url, *CREDENTIALS, "--max-examples", "10", "--report-dir", f"{tmp}/r"],),
+            kwargs={"cwd": tmp, "capture_output": True},
+        )
+        thread.start()
+        thread.join()
+    first = arrivals[0][0] - started if arrivals else float("nan")
+    first_api = next((t - started for t, path in arrivals if path != "/api/status" and not path.startswith("/_mock")), float("nan"))
+    return {"to_first_request_s": first, "to_first_test_request_s": first_api}

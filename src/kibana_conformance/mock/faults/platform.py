@@ -1,0 +1,198 @@
+"""Platform faults: request handling (auth, kbn-xsrf, versions, validation) and response shape.
+
+Each is a bug of the layer every route shares: a route registered with the wrong options, a
+serialiser that drops a field, an error mapper that forgets the envelope.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import KibanaError, bad_request
+from ..pipeline import VERSION_FORMAT
+from . import fault, reply_json, set_json
+
+WRITES_POST = ["post-apm-agent-keys", "post-security-ai-assistant-current-user-conversations", "post-endpoint-action-upload"]
+
+
+@fault("platform-xsrf-checked-on-put-only", "the XSRF check is registered for PUT routes only: POST requests without kbn-xsrf are served", stage="check_xsrf", operations=WRITES_POST)
+def _xsrf_put_only(call: Any, proceed: Any) -> None:
+    return None
+
+
+@fault("platform-xsrf-value-must-be-true", "kbn-xsrf is compared with the value 'true' instead of checked for presence", stage="check_xsrf", operations=["put-fleet-settings"])
+def _xsrf_value(call: Any, proceed: Any) -> None:
+    proceed()
+    if call.headers.get("kbn-xsrf", "").lower() != "true":
+        raise bad_request("Request must contain a kbn-xsrf header.")
+
+
+@fault("platform-auth-optional-on-entity-store", "the entity store route is registered with auth optional: anonymous requests are served", stage="authenticate", operations=["get-entity-store-engines"])
+def _auth_optional(call: Any, proceed: Any) -> None:
+    if "authorization" in call.headers:
+        proceed()
+
+
+@fault("platform-api-key-format-only", "an ApiKey header is accepted when it decodes to id:key, without checking the key", stage="authenticate")
+def _api_key_format_only(call: Any, proceed: Any) -> None:
+    import base64
+    import binascii
+
+    scheme, _, value = call.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "apikey":
+        try:
+            if ":" in base64.b64decode(value.strip(), validate=True).decode():
+                call.user = "api_key"
+                return
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            pass
+    proceed()
+
+
+@fault("platform-malformed-version-defaulted", "a malformed elastic-api-version falls back to the default version instead of 400", stage="check_version", operations=["get-fleet-epm-packages", "put-fleet-settings"])
+def _malformed_version(call: Any, proceed: Any) -> None:
+    if not VERSION_FORMAT.match(call.headers.get("elastic-api-version", "2023-10-31").strip()):
+        call.headers.pop("elastic-api-version")
+    proceed()
+
+
+@fault("platform-unknown-version-served", "a well-formed but unknown elastic-api-version is served by the default handler", stage="check_version", operations=["get-cases-configure"])
+def _unknown_version(call: Any, proceed: Any) -> None:
+    requested = call.headers.get("elastic-api-version", "")
+    if VERSION_FORMAT.match(requested.strip()):
+        call.headers.pop("elastic-api-version")
+    proceed()
+
+
+@fault("platform-version-header-dropped", "Fleet responses are written without the elastic-api-version header (a proxy strips it)", stage="finish")
+def _version_header_dropped(call: Any, proceed: Any, reply: Any) -> Any:
+    reply = proceed()
+    if call.op.path.startswith("/api/fleet/"):
+        reply.headers.pop("elastic-api-version", None)
+    return reply
+
+
+@fault("platform-json-as-text", "the osquery results route sets Content-Type text/plain on its JSON answers", stage="finish", operations=["get-osquery-live-queries-id-results-actionid"])
+def _json_as_text(call: Any, proceed: Any, reply: Any) -> Any:
+    reply = proceed()
+    reply.content_type = "text/plain; charset=utf-8"
+    return reply
+
+
+@fault("platform-error-without-status-code", "validation errors of Fleet routes are answered as {error, message} without statusCode", stage="finish")
+def _error_without_status(call: Any, proceed: Any, reply: Any) -> Any:
+    reply = proceed()
+    if reply.status == 400 and call.op.error_dialect == "fleet":
+        body = reply_json(reply)
+        if isinstance(body, dict):
+            body.pop("statusCode", None)
+            set_json(reply, body)
+    return reply
+
+
+@fault("platform-not-found-phrase", "404 answers carry error 'Error' instead of 'Not Found' (a generic error mapper)", stage="finish")
+def _not_found_phrase(call: Any, proceed: Any, reply: Any) -> Any:
+    reply = proceed()
+    body = reply_json(reply) if reply.status == 404 else None
+    if isinstance(body, dict) and "statusCode" in body:
+        set_json(reply, {**body, "error": "Error"})
+    return reply
+
+
+@fault("platform-validation-skipped-for-conversations", "the conversation route is registered without body validation: invalid bodies reach the handler", stage="validate", operations=["post-security-ai-assistant-current-user-conversations"])
+def _conversation_validation_skipped(call: Any, proceed: Any) -> None:
+    try:
+        proceed()
+    except KibanaError:
+        if not isinstance(call.body, dict):
+            raise
+        call.body.setdefault("title", "")
+
+
+@fault("platform-wrong-content-type-parsed", "a body sent as text/plain is parsed as JSON anyway instead of refused with 415", stage="validate", operations=["put-fleet-settings", "post-apm-agent-keys"])
+def _wrong_content_type_parsed(call: Any, proceed: Any) -> None:
+    if call.content_type() == "text/plain":
+        call.headers["content-type"] = "application/json"
+    proceed()
+
+
+@fault("platform-long-name-500", "an agent key name longer than 255 characters overflows a keyword field and answers 500", stage="handle", operations=["post-apm-agent-keys"])
+def _long_name(call: Any, proceed: Any) -> Any:
+    if isinstance(call.body, dict) and len(str(call.body.get("name", ""))) > 255:
+        raise KibanaError(500, "An internal server error occurred.")
+    return proceed()
+
+
+@fault("platform-unicode-title-500", "a conversation title outside ASCII fails an ASCII-only encoder and answers 500", stage="handle", operations=["post-security-ai-assistant-current-user-conversations"])
+def _unicode_title(call: Any, proceed: Any) -> Any:
+    if isinstance(call.body, dict) and not str(call.body.get("title", "")).isascii():
+        raise KibanaError(500, "An internal server error occurred.")
+    return proceed()
+
+
+@fault("platform-empty-description-500", "an exception item with an empty description hits an unguarded .trim() and answers 500", stage="handle", operations=["put-exception-lists-items"])
+def _empty_description(call: Any, proceed: Any) -> Any:
+    if isinstance(call.body, dict) and call.body.get("description") == "":
+        raise KibanaError(500, "Cannot read properties of undefined (reading 'trim')")
+    return proceed()
+
+
+@fault("platform-required-field-dropped", "the prebuilt rules status drops timelines_not_updated (a renamed source field)", stage="handle", operations=["get-detection-engine-rules-prepackaged-status"])
+def _required_dropped(call: Any, proceed: Any) -> Any:
+    reply = proceed()
+    body = reply_json(reply)
+    if reply.status == 200 and isinstance(body, dict):
+        body.pop("timelines_not_updated", None)
+        set_json(reply, body)
+    return reply
+
+
+@fault("platform-count-as-string", "the entity store count is serialised as a string (an aggregation's key_as_string)", stage="handle", operations=["get-entity-store-engines"])
+def _count_as_string(call: Any, proceed: Any) -> Any:
+    reply = proceed()
+    body = reply_json(reply)
+    if reply.status == 200 and isinstance(body, dict):
+        set_json(reply, {**body, "count": str(body.get("count"))})
+    return reply
+
+
+@fault("platform-null-category", "a conversation without category is answered with category null (the default applied after serialising)", stage="handle", operations=["post-security-ai-assistant-current-user-conversations"])
+def _null_category(call: Any, proceed: Any) -> Any:
+    reply = proceed()
+    if reply.status == 200 and isinstance(call.body, dict) and "category" not in call.body:
+        set_json(reply, {**reply_json(reply), "category": None})
+    return reply
+
+
+@fault("platform-enum-out-of-range", "exception items report namespace_type 'space' (an internal name) instead of 'single'", stage="handle", operations=["put-exception-lists-items"])
+def _enum_out_of_range(call: Any, proceed: Any) -> Any:
+    reply = proceed()
+    body = reply_json(reply)
+    if reply.status == 200 and isinstance(body, dict) and body.get("namespace_type") == "single":
+        set_json(reply, {**body, "namespace_type": "space"})
+    return reply
+
+
+@fault("platform-extra-property-in-closed-object", "package policy items leak the saved object's internal 'migrationVersion' (item allows no additional property)", stage="handle", operations=["put-fleet-package-policies-packagepolicyid"])
+def _extra_property(call: Any, proceed: Any) -> Any:
+    reply = proceed()
+    body = reply_json(reply)
+    if reply.status == 200 and isinstance(body, dict) and isinstance(body.get("item"), dict):
+        body["item"]["migrationVersion"] = {"ingest-package-policies": "8.14.0"}
+        set_json(reply, body)
+    return reply
+
+
+@fault("platform-204-as-200", "the Logstash route answers 200 with an empty JSON object instead of 204 No Content", stage="handle", operations=["put-logstash-pipeline-id"])
+def _no_content_as_ok(call: Any, proceed: Any) -> Any:
+    reply = proceed()
+    if reply.status == 204:
+        reply.status = 200
+        set_json(reply, {})
+    return reply
+
+
+@fault("platform-space-prefix-dropped", "the space prefix is stripped before routing and the default space is used", stage="validate")
+def _space_dropped(call: Any, proceed: Any) -> None:
+    call.space = "default"
+    proceed()

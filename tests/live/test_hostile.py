@@ -1,0 +1,237 @@
+"""Hostile and broken targets: every run ends with a verdict, one readable line per problem, no traceback.
+
+A target that fails the preflight ends the run with exit code 3 and one line. A target that
+passes it but misbehaves on some operations ends with exit code 1: the tests of those
+operations fail with a readable line, the others pass.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kibana_conformance.mock import MockConfig, MockServer
+
+from . import servers
+from .conftest import CREDENTIALS, PASSWORD, USER, Run, assert_readable, assert_stopped_by_preflight, proxy_to, run_cli
+from .servers import Handler, Proxy, RawServer, Rule
+
+# ---------------------------------------------------------------------------------------------
+# Targets the preflight stops
+
+
+def test_connection_refused(tmp_path: Path) -> None:
+    run = run_cli(tmp_path, "--base-url", f"http://127.0.0.1:{servers.free_port()}", *CREDENTIALS)
+    assert_stopped_by_preflight(run, "the connection was refused")
+
+
+def test_host_name_that_does_not_resolve(tmp_path: Path) -> None:
+    # Not on loopback: --read-only lets the run reach the network (see test_safety for the gate).
+    run = run_cli(tmp_path, "--base-url", "http://kct-does-not-exist.invalid:5601", *CREDENTIALS, "--read-only")
+    assert_stopped_by_preflight(run, "its host name does not resolve (DNS)")
+
+
+def test_target_that_never_answers(tmp_path: Path) -> None:
+    with RawServer(servers.never_answer) as silent:
+        run = run_cli(tmp_path, "--base-url", silent.url, *CREDENTIALS, "--timeout", "1")
+    assert_stopped_by_preflight(run, "no answer within 1 s (see --timeout)")
+    assert run.seconds < 30
+
+
+@pytest.mark.parametrize(
+    ("action", "message"),
+    [
+        (servers.login_page(), "with an HTML page (200), not Kibana's JSON: is a login page or a proxy in the way?"),
+        (servers.bad_gateway(), "answers 502 to a status request; it is not serving"),
+        (servers.redirect_to_self(), "redirects to '/api/status'; give the final URL as --base-url"),
+        (servers.close_mid_body(), "the target closed the connection before the response was complete"),
+    ],
+    ids=["login-page", "proxy-error-502", "redirect-loop", "closes-mid-body"],
+)
+def test_target_that_is_not_kibana_everywhere(tmp_path: Path, action: Callable[[Handler], None], message: str) -> None:
+    with Proxy(None, [Rule(".*", action)]) as target:
+        run = run_cli(tmp_path, "--base-url", target.url, *CREDENTIALS)
+    assert_stopped_by_preflight(run, message)
+    assert len(target.seen) == 1  # the status request, not followed anywhere
+
+
+def _other_host() -> str:
+    """Another loopback address than the target's (127.0.0.1), where the kernel lets us listen."""
+    try:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.2", 0))
+        return "127.0.0.2"
+    except OSError:  # pragma: no cover - a loopback of one address only
+        return "localhost"
+
+
+def test_redirect_of_everything_to_another_host(tmp_path: Path) -> None:
+    with Proxy(None, host=_other_host()) as other:
+        with Proxy(None, [Rule(".*", servers.redirect(lambda h: other.url + h.path))]) as target:
+            run = run_cli(tmp_path, "--base-url", target.url, *CREDENTIALS)
+    assert_stopped_by_preflight(run, f"redirects to '{other.url}/api/status'; give the final URL as --base-url")
+    assert other.seen == []
+
+
+# ---------------------------------------------------------------------------------------------
+# A target that passes the preflight and misbehaves on some operations: one run, a proxy in
+# front of the mock, each operation broken its own way, one left alone.
+
+GOOD = "get-entity-store-engines"
+TIMEOUT = 0.5
+
+
+@dataclass(frozen=True)
+class Misbehaviour:
+    operation: str
+    path: str
+    action: Callable[[Handler], None]
+    phrase: str  # in the failure report of every failed test of the operation
+
+
+MISBEHAVIOURS = {
+    "slower-than-the-timeout": Misbehaviour(
+        "get-cases-configure", r"^/api/cases/configure$", servers.slow(3 * TIMEOUT), f"no answer within {TIMEOUT:g} s (see --timeout)"
+    ),
+    "closes-mid-body": Misbehaviour(
+        "get-fleet-agent-status-data", r"^/api/fleet/agent_status/data$", servers.close_mid_body(),
+        "the target closed the connection before the response was complete",
+    ),
+    "login-page": Misbehaviour(
+        "get-detection-engine-rules-prepackaged-status", r"^/api/detection_engine/rules/prepackaged/_status$", servers.login_page(),
+        "answered 200",
+    ),
+    "proxy-error-502": Misbehaviour(
+        "get-entity-analytics-monitoring-privileges-health", r"^/api/entity_analytics/monitoring/privileges/health$", servers.bad_gateway(),
+        "502",
+    ),
+    "truncated-json": Misbehaviour("get-fleet-epm-packages", r"^/api/fleet/epm/packages$", servers.truncate_json(), "JSON"),
+    "invalid-utf8": Misbehaviour("get-fleet-outputs-outputid", r"^/api/fleet/outputs/[^/]+$", servers.invalid_utf8(), "JSON"),
+    "redirect-loop": Misbehaviour("get-streams-name-group", r"^/api/streams/[^/]+/_group$", servers.redirect_to_self(), "302"),
+    "redirect-to-another-host": Misbehaviour(
+        # 307 keeps the method and the body: a client that followed it would post them, and the credentials, elsewhere.
+        "post-apm-agent-keys", r"^/api/apm/agent_keys$", servers.redirect(lambda h: OTHER_HOST[0] + h.path, status=307), "307",
+    ),
+    "50MB-of-json": Misbehaviour(
+        "get-osquery-live-queries-id-results-actionid", r"^/api/osquery/live_queries/", servers.huge_json(50),
+        "the response body exceeds 10 MB",
+    ),
+    "endless-chunked-stream": Misbehaviour(
+        "get-fleet-remote-synced-integrations-outputid-remote-status", r"^/api/fleet/remote_synced_integrations/", servers.endless_chunks(),
+        "the response body exceeds 10 MB",
+    ),
+}
+OTHER_HOST: list[str] = []
+
+
+@dataclass
+class Broken:
+    run: Run
+    proxy: Proxy
+    other: Proxy
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broken]:
+    """One run of every misbehaving operation and a good one (--timeout 0.5, 3 examples)."""
+    tmp_path = tmp_path_factory.mktemp("broken")
+    operations = ",".join([GOOD, *(m.operation for m in MISBEHAVIOURS.values())])
+    rules = [Rule(m.path, m.action) for m in MISBEHAVIOURS.values()]
+    with MockServer(MockConfig(username=USER, password=PASSWORD)) as mock, Proxy(None, host=_other_host()) as other:
+        OTHER_HOST[:] = [other.url]
+        with proxy_to(mock, *rules) as proxy:
+            run = run_cli(tmp_path, "--base-url", proxy.url, *CREDENTIALS, "--operation", operations, "--max-examples", "3", "--timeout", str(TIMEOUT))
+        yield Broken(run, proxy, other)
+
+
+pytestmark_broken = pytest.mark.xdist_group("live-broken-target")
+
+
+@pytestmark_broken
+def test_misbehaving_target_is_not_conformant_and_readable(broken: Broken) -> None:
+    run = broken.run
+    assert run.returncode == 1, run.describe()
+    assert_readable(run)
+    assert run.results is not None and run.results["verdict"] == "not conformant"
+    assert {t["outcome"] for t in run.tests(GOOD)} == {"passed"}, [t for t in run.tests(GOOD) if t["outcome"] != "passed"]
+    for line in run.stdout.splitlines():
+        if line.startswith("FAILED "):
+            assert len(line) < 300, line
+
+
+@pytestmark_broken
+@pytest.mark.parametrize("name", list(MISBEHAVIOURS))
+def test_misbehaving_operation_fails_with_a_readable_line(broken: Broken, name: str) -> None:
+    misbehaviour = MISBEHAVIOURS[name]
+    tests = broken.run.tests(misbehaviour.operation)
+    assert tests, f"no test of {misbehaviour.operation} ran"
+    failed = [t for t in tests if t["outcome"] == "failed"]
+    assert failed and not [t for t in tests if t["outcome"] == "error"], [(t["nodeid"], t["outcome"]) for t in tests]
+    for test in failed:
+        summary = test["summary"] or ""
+        assert summary and "\n" not in summary and len(summary) <= 300, test
+        assert misbehaviour.phrase in (test["failure_text"] or "") + summary, (test["nodeid"], summary, test["failure_text"])
+    bodies = [e.get("response_body") or "" for t in tests for e in t.get("exchanges") or []]
+    assert all(len(body) <= 4096 for body in bodies), "the report keeps excerpts, not bodies"
+
+
+@pytestmark_broken
+def test_slow_operation_fails_the_others_pass(broken: Broken) -> None:
+    slow = MISBEHAVIOURS["slower-than-the-timeout"]
+    summaries = [t["summary"] for t in broken.run.tests(slow.operation)]
+    assert any(f"GET /api/cases/configure: no answer within {TIMEOUT:g} s (see --timeout)" == s for s in summaries), summaries
+    assert f"Received: no answer within {TIMEOUT:g} s (see --timeout)" in broken.run.stdout
+
+
+@pytestmark_broken
+def test_huge_bodies_are_cut_at_the_cap(broken: Broken) -> None:
+    # The client stops at the cap (10 MB): memory stays bounded, whatever the target sends. A run
+    # of these operations peaks near 120 MB; reading the 50 MB bodies whole, or the endless one, would not.
+    assert 0 < broken.run.max_rss_mb < 250, broken.run.max_rss_mb
+    assert (broken.run.report_dir / "results.json").stat().st_size < 2_000_000
+
+
+@pytestmark_broken
+def test_redirect_to_another_host_sends_it_nothing(broken: Broken) -> None:
+    assert [s for s in broken.other.seen if "authorization" in {k.lower() for k in s.headers}] == []
+    assert broken.other.seen == []  # the suite follows no redirect at all
+    token = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    posted = [s for s in broken.proxy.seen if s.method == "POST" and s.path.startswith("/api/apm/agent_keys")]
+    assert any(s.headers.get("Authorization") == token for s in posted)  # the target itself got them
+
+
+@pytestmark_broken
+def test_redirect_loop_is_not_followed(broken: Broken) -> None:
+    loop = [s for s in broken.proxy.seen if re.match(MISBEHAVIOURS["redirect-loop"].path, s.path.split("?")[0])]
+    tests = broken.run.tests(MISBEHAVIOURS["redirect-loop"].operation)
+    assert loop and len(loop) < 40 * len(tests)  # each request sent once by a test, none chased round the loop
+
+
+# ---------------------------------------------------------------------------------------------
+# Credentials that lack a privilege
+
+
+def test_forbidden_operations_are_permission_problems(tmp_path: Path, kibana_mock: MockServer) -> None:
+    token = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    rules = [Rule(r"^/api/cases/configure$|^/api/fleet/settings$", servers.forbidden(when_authorization=token))]
+    with proxy_to(kibana_mock, *rules) as proxy:
+        run = run_cli(tmp_path, "--base-url", proxy.url, *CREDENTIALS, "--operation", f"get-cases-configure,put-fleet-settings,{GOOD}", "--max-examples", "3")
+    assert run.returncode == 0, run.describe()
+    assert_readable(run)
+    assert run.results is not None and run.results["verdict"] == "conformant"
+    for op in ("get-cases-configure", "put-fleet-settings"):
+        tests = run.tests(op)
+        skipped = [t for t in tests if t["outcome"] == "skipped"]
+        assert skipped and all(t["skip_reason"].startswith("permissions:") for t in skipped), tests
+        assert {t["outcome"] for t in tests} <= {"skipped", "passed"}
+        assert any("test_properties" in t["nodeid"] for t in skipped), "the property test is a permissions skip too"
+    assert {t["outcome"] for t in run.tests(GOOD)} == {"passed"}
+    restored = {r["operation"]: r for r in run.results["footprint"]["restored"]}
+    assert restored["put-fleet-settings"]["restored"] is False
+    assert "answered 403" in restored["put-fleet-settings"]["detail"]

@@ -1,0 +1,131 @@
+"""Baselines and flavours: accepted deviations, expiry, fixed entries, prune and update, and the gate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kibana_conformance import exit_codes
+from kibana_conformance.report.baseline import BaselineError, Entry, apply, entries_from_failures, load_baseline, load_flavour
+from kibana_conformance.report.results import TestRecord
+from kibana_conformance.runner import suites_dir
+
+TODAY = dt.date(2026, 12, 2)
+
+
+def record(requirement: str, outcome: str, operation: str = "put-fleet-settings") -> TestRecord:
+    return TestRecord(f"t::{requirement}::{outcome}", requirement, "scenarios", "", [operation], outcome=outcome)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "baseline.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- requirement: A\n  expires: 2027-01-01\n", "'reason' is missing"),
+        ("- requirement: A\n  reason: r\n", "'expires' (YYYY-MM-DD) is missing"),
+        ("- requirement: A\n  reason: r\n  expires: soon\n", "'expires' is not a date"),
+        ("- reason: r\n  expires: 2027-01-01\n", "'requirement' is missing"),
+        ("- requirement: A\n  reason: r\n  expires: 2027-01-01\n  owner: me\n", "unknown key 'owner'"),
+        ("requirement: A\n", "a baseline is a YAML list"),
+        ("- [unclosed\n", "not valid YAML"),
+    ],
+)
+def test_bad_baseline_files_are_explained(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(BaselineError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_baseline(write(tmp_path, text))
+
+
+def test_missing_baseline_file_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(BaselineError, match="cannot read the baseline"):
+        load_baseline(tmp_path / "nope.yaml")
+
+
+def test_covered_failures_are_baselined_and_others_stay_failed() -> None:
+    records = [record("A", "failed"), record("B", "failed"), record("A", "failed", "get-fleet-epm-packages")]
+    entry = Entry("A", "known gateway bug", operation="put-fleet-settings", expires=dt.date(2027, 1, 1))
+    outcome = apply(records, [entry], TODAY)
+    assert [r.outcome for r in records] == ["baselined", "failed", "failed"]
+    assert "known gateway bug" in (records[0].baseline_reason or "")
+    assert len(outcome.applied) == 1 and not outcome.fails_gate
+
+
+def test_an_expired_entry_fails_the_gate_and_covers_nothing() -> None:
+    records = [record("A", "failed")]
+    outcome = apply(records, [Entry("A", "r", expires=dt.date(2026, 11, 30))], TODAY)
+    assert records[0].outcome == "failed"
+    assert outcome.fails_gate and outcome.expired[0]["requirement"] == "A"
+
+
+def test_an_entry_whose_checks_pass_is_reported_fixed() -> None:
+    outcome = apply([record("A", "passed")], [Entry("A", "r", expires=dt.date(2027, 1, 1))], TODAY)
+    assert outcome.fixed == [{"requirement": "A", "reason": "r", "expires": "2027-01-01"}]
+
+
+def test_update_writes_one_entry_per_requirement_and_operation_to_review() -> None:
+    records = [record("A", "failed"), record("A", "failed"), record("B", "error"), record("C", "passed")]
+    entries = entries_from_failures(records, TODAY)
+    assert [(e["requirement"], e["operation"]) for e in entries] == [("A", "put-fleet-settings"), ("B", "put-fleet-settings")]
+    assert all(e["reason"].startswith("TODO") and e["expires"] == "2027-03-02" for e in entries)
+
+
+def test_every_flavour_entry_has_a_reason() -> None:
+    for flavour in yaml.safe_load((suites_dir() / "flavours.yaml").read_text()):
+        skips, divergences = load_flavour(suites_dir() / "flavours.yaml", flavour)
+        assert all(e.reason for e in skips + divergences)
+    with pytest.raises(BaselineError, match="unknown flavour 'cloudy'"):
+        load_flavour(suites_dir() / "flavours.yaml", "cloudy")
+
+
+def _run(tmp_path: Path, *args: str, area: str = "logstash") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kibana_conformance.cli", "run", "--max-examples", "3", "--area", area,
+         "--report-dir", str(tmp_path / "reports"), *args],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_the_gate_end_to_end(tmp_path: Path) -> None:
+    """A failing run writes a baseline; with it the gate passes; without the fault the entries are fixed and pruned."""
+    fault = ["--mock-fault", "logstash-put-answers-pipeline"]
+    baseline = tmp_path / "accepted.yaml"
+    first = _run(tmp_path, *fault, "--baseline", str(baseline), "--baseline-update")
+    assert first.returncode == exit_codes.NOT_CONFORMANT
+    entries = yaml.safe_load(baseline.read_text())
+    assert {e["requirement"] for e in entries} >= {"LOGSTASH-PIPELINE-CREATE-REPLACE"}
+
+    gated = _run(tmp_path, *fault, "--baseline", str(baseline))
+    assert gated.returncode == exit_codes.CONFORMANT, gated.stdout[-1500:]
+    assert "kibana-conformance: CONFORMANT" in gated.stdout and "baselined" in gated.stdout
+
+    for entry in entries:
+        entry["expires"] = "2020-01-01"
+    expired = tmp_path / "expired.yaml"
+    expired.write_text(yaml.safe_dump(entries))
+    assert _run(tmp_path, *fault, "--baseline", str(expired)).returncode == exit_codes.NOT_CONFORMANT
+
+    pruned = _run(tmp_path, "--baseline", str(baseline), "--baseline-prune")
+    assert pruned.returncode == exit_codes.CONFORMANT
+    assert yaml.safe_load(baseline.read_text()) in (None, [])
+    assert "fixed entries removed" in pruned.stdout
+
+
+def test_a_flavour_skips_what_the_target_does_not_have(tmp_path: Path) -> None:
+    result = _run(tmp_path, "--target-flavour", "serverless", "--", "-rs", area="logstash,apm")
+    assert result.returncode == exit_codes.CONFORMANT
+    assert "not available on serverless targets: Serverless projects have no Logstash" in result.stdout
+
+
+def test_a_run_that_verifies_nothing_is_incomplete_and_fails_the_gate(tmp_path: Path) -> None:
+    result = _run(tmp_path, "--target-flavour", "serverless")
+    assert result.returncode == exit_codes.NOT_CONFORMANT
+    assert "kibana-conformance: INCOMPLETE" in result.stdout
