@@ -27,11 +27,18 @@ CLEAN = "(clean mock)"
 
 @dataclass
 class SuiteOutcome:
-    failed: list[str]
+    failures: list[dict[str, Any]]  # {"requirement", "operations", "after"} per failed test
     passed: int
     duration: float
-    ttff: float | None = None
     error: str | None = None
+
+    @property
+    def failed(self) -> list[str]:
+        return sorted({f["requirement"] for f in self.failures})
+
+    def ttff(self, failures: list[dict[str, Any]] | None = None) -> float | None:
+        times = [f["after"] for f in (self.failures if failures is None else failures)]
+        return round(min(times), 2) if times else None
 
 
 @dataclass
@@ -58,6 +65,7 @@ class Options:
     budget: float = 1800.0
     compare: bool = True
     faults: tuple[str, ...] = ()
+    batch: bool = False
     report_dir: Path = Path("reports")
     timeout: float = 600.0
 
@@ -67,12 +75,12 @@ def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("KIBANA_", "PYTEST_ADDOPTS"))}
 
 
-def run_suite(fault: str | None, seed: int, options: Options, operations: list[str] | None = None) -> SuiteOutcome:
+def run_suite(faults: list[str], seed: int, options: Options, operations: list[str] | None = None) -> SuiteOutcome:
+    """The suite in a fresh process against the bundled mock with these faults switched on."""
     with tempfile.TemporaryDirectory(prefix="kct-selftest-") as tmp:
         argv = [sys.executable, "-m", "pytest", str(suites_dir()), "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
                 "--max-examples", str(options.max_examples), "--seed", str(seed), "--report-dir", tmp, "-W", "ignore"]
-        if fault:
-            argv += ["--mock-fault", fault]
+        argv += [f"--mock-fault={name}" for name in faults]
         if operations:
             argv += ["--operation", ",".join(operations)]
         started = time.time()
@@ -85,14 +93,12 @@ def run_suite(fault: str | None, seed: int, options: Options, operations: list[s
             tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
             return SuiteOutcome([], 0, time.time() - started, error=f"exit {proc.returncode}: {' | '.join(tail)}")
         results = json.loads(results_file.read_text())
-    failed = [t for t in results["tests"] if t["outcome"] in ("failed", "error")]
-    times = [t["finished_at"] - results["started_epoch"] for t in failed if t.get("finished_at")]
-    return SuiteOutcome(
-        failed=sorted({t["requirement"] for t in failed}),
-        passed=results["counts"]["passed"],
-        duration=time.time() - started,
-        ttff=round(min(times), 2) if times else None,
-    )
+    failures = [
+        {"requirement": t["requirement"], "operations": t["operations"], "after": t["finished_at"] - results["started_epoch"]}
+        for t in results["tests"]
+        if t["outcome"] in ("failed", "error")
+    ]
+    return SuiteOutcome(failures, results["counts"]["passed"], time.time() - started)
 
 
 def peer_config(base_url: str, seed: int, max_examples: int) -> str:
@@ -141,12 +147,12 @@ def evaluate(fault: Fault, options: Options, peer_clean: set[str] | None, deadli
     if time.time() > deadline:
         row.error = "not run: time budget spent"
         return row
-    outcome = run_suite(fault.name, options.seed, options, sorted(fault.operations) if fault.operations else None)
+    outcome = run_suite([fault.name], options.seed, options, sorted(fault.operations) if fault.operations else None)
     row.duration = round(outcome.duration, 1)
     if outcome.error:
         row.error = outcome.error
     else:
-        row.killed, row.requirements, row.ttff = bool(outcome.failed), outcome.failed, outcome.ttff
+        row.killed, row.requirements, row.ttff = bool(outcome.failed), outcome.failed, outcome.ttff()
     if peer_clean is not None:
         peer = run_peer(fault.name, options.seed, options, sorted(fault.operations) if fault.operations else None)
         if isinstance(peer, str):
@@ -157,6 +163,50 @@ def evaluate(fault: Fault, options: Options, peer_clean: set[str] | None, deadli
     return row
 
 
+def batches(faults: list[Fault]) -> list[list[Fault]]:
+    """Faults that touch disjoint operations share a run; a fault of every operation runs alone."""
+    runs: list[tuple[set[str], list[Fault]]] = []
+    for fault in sorted(faults, key=lambda f: (-len(f.operations or ()), f.name)):
+        if fault.operations is None:
+            runs.append((set(), [fault]))
+            continue
+        for used, members in runs:
+            if members[0].operations is not None and used.isdisjoint(fault.operations):
+                used |= fault.operations
+                members.append(fault)
+                break
+        else:
+            runs.append((set(fault.operations), [fault]))
+    return [members for _, members in runs]
+
+
+def evaluate_batch(faults: list[Fault], options: Options, deadline: float) -> list[FaultRow]:
+    """One run with several faults on disjoint operations.
+
+    A failed test is credited to the fault whose operations contain every faulty operation the
+    test touched; a test that touches the operations of two faults is credited to neither.
+    """
+    rows = [_fault_row(f) for f in faults]
+    if time.time() > deadline:
+        for row in rows:
+            row.error = "not run: time budget spent"
+        return rows
+    operations = sorted({op for f in faults for op in f.operations or ()}) or None
+    outcome = run_suite([f.name for f in faults], options.seed, options, operations)
+    faulty = set(operations or ())
+    for fault, row in zip(faults, rows):
+        row.duration = round(outcome.duration, 1)
+        if outcome.error:
+            row.error = outcome.error
+            continue
+        mine = [
+            f for f in outcome.failures
+            if fault.operations is None or (set(f["operations"]) & faulty and set(f["operations"]) & faulty <= fault.operations)
+        ]
+        row.killed, row.requirements, row.ttff = bool(mine), sorted({f["requirement"] for f in mine}), outcome.ttff(mine)
+    return rows
+
+
 def selftest(options: Options, progress: Any = print) -> dict[str, Any]:
     started = time.time()
     deadline = started + options.budget
@@ -164,7 +214,7 @@ def selftest(options: Options, progress: Any = print) -> dict[str, Any]:
     chosen = [faults[name] for name in options.faults] if options.faults else list(faults.values())
     seeds = [options.seed + i for i in range(options.clean_seeds)]
     with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        clean = list(pool.map(lambda s: (s, run_suite(None, s, options)), seeds))
+        clean = list(pool.map(lambda s: (s, run_suite([], s, options)), seeds))
         for seed, outcome in clean:
             progress(f"clean mock, seed {seed}: {outcome.passed} passed, failed: {outcome.failed or 'none'}{' ERROR ' + outcome.error if outcome.error else ''}")
         peer_clean = None
@@ -173,7 +223,12 @@ def selftest(options: Options, progress: Any = print) -> dict[str, Any]:
             peer_clean = peer if isinstance(peer, set) else set()
             progress(f"schemathesis on the clean mock: {len(peer_clean)} failures (false alarms, discounted)")
         rows = []
-        for row in pool.map(lambda f: evaluate(f, options, peer_clean, deadline), chosen):
+        if options.batch:
+            results = pool.map(lambda b: evaluate_batch(b, options, deadline), batches(chosen))
+            evaluated = [row for batch in results for row in batch]
+        else:
+            evaluated = pool.map(lambda f: evaluate(f, options, peer_clean, deadline), chosen)
+        for row in evaluated:
             progress(f"{row.name}: {'killed' if row.killed else 'SURVIVED' if row.killed is False else row.error}")
             rows.append(row)
     return summarise(rows, clean, peer_clean, options, time.time() - started)
