@@ -143,6 +143,9 @@ def activate(config: pytest.Config) -> SuiteSession:
     _current = session
     config.add_cleanup(session.close)
     _protect_target(session, worker)
+    if session.settings.insecure:
+        # Asked for: not one warning per request (urllib3, under schemathesis) in the summary.
+        config.addinivalue_line("filterwarnings", "ignore::urllib3.exceptions.InsecureRequestWarning")
     _register_collector(config, session)
     return session
 

@@ -57,6 +57,9 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
         argv += ["-n", str(args.workers)]
     report_dir: Path = args.report_dir
     argv += [
+        # The suites fail through expect() with their own messages; rewriting every plugin's asserts
+        # costs each process seconds (more where bytecode caching is off).
+        "--assert=plain",
         "-p",
         "no:cacheprovider",
         # `run` imports the package before pytest starts, so pytest cannot rewrite its asserts (it has none).

@@ -78,7 +78,7 @@ def _env() -> dict[str, str]:
 def run_suite(faults: list[str], seed: int, options: Options, operations: list[str] | None = None) -> SuiteOutcome:
     """The suite in a fresh process against the bundled mock with these faults switched on."""
     with tempfile.TemporaryDirectory(prefix="kct-selftest-") as tmp:
-        argv = [sys.executable, "-m", "pytest", str(suites_dir()), "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+        argv = [sys.executable, "-m", "pytest", str(suites_dir()), "-q", "--assert=plain", "-p", "no:cacheprovider", "-p", "no:randomly",
                 "--max-examples", str(options.max_examples), "--seed", str(seed), "--report-dir", tmp, "-W", "ignore"]
         argv += [f"--mock-fault={name}" for name in faults]
         if operations:

@@ -54,33 +54,9 @@ class Run:
         return f"exit {self.returncode} after {self.seconds:.1f} s\n--- stdout\n{self.stdout[-6000:]}\n--- stderr\n{self.stderr[-3000:]}"
 
 
-# Hypothesis' storage shared by the runs of this session (see the `hypothesis_home` fixture).
-HYPOTHESIS_HOME: list[str] = []
-
-
 def clean_environment() -> dict[str, str]:
     """The environment without any option of the suite (the developer's own must not leak in)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KIBANA_", "PYTEST_ADDOPTS", "HYPOTHESIS_STORAGE"))}
-    if HYPOTHESIS_HOME:
-        env["HYPOTHESIS_STORAGE_DIRECTORY"] = HYPOTHESIS_HOME[0]
-    return env
-
-
-@pytest.fixture(scope="session", autouse=True)
-def hypothesis_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """One Hypothesis storage for every run, its unicode tables built once beforehand.
-
-    A run in a fresh folder builds them itself: some 2 s and 160 MB more at its start, which
-    would hide what the runs are measured for (time, peak memory).
-    """
-    home = tmp_path_factory.getbasetemp() / "hypothesis"
-    HYPOTHESIS_HOME[:] = [str(home)]
-    subprocess.run(
-        [sys.executable, "-c", "from hypothesis.internal.charmap import charmap; charmap()"],
-        env=clean_environment(), check=True, timeout=120, cwd=tmp_path_factory.getbasetemp(),
-    )
-    yield
-    HYPOTHESIS_HOME.clear()
+    return {k: v for k, v in os.environ.items() if not k.startswith(("KIBANA_", "PYTEST_ADDOPTS"))}
 
 
 def _peak_rss_kb(pid: int) -> int:
@@ -97,6 +73,7 @@ def _peak_rss_kb(pid: int) -> int:
 
 def run_cli(tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: float = RUN_TIMEOUT) -> Run:
     """`kibana-conformance run ARGS --report-dir TMP` in a subprocess, with its peak memory."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     report_dir = tmp_path / "reports"
     out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     started = time.monotonic()

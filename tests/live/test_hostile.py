@@ -49,7 +49,7 @@ def test_target_that_never_answers(tmp_path: Path) -> None:
     [
         (servers.login_page(), "with an HTML page (200), not Kibana's JSON: is a login page or a proxy in the way?"),
         (servers.bad_gateway(), "answers 502 to a status request; it is not serving"),
-        (servers.redirect_to_self(), "redirects to '/api/status'; give the final URL as --base-url"),
+        (servers.redirect_to_self(), "redirects /api/status to itself (a redirect loop); it is not serving"),
         (servers.close_mid_body(), "the target closed the connection before the response was complete"),
     ],
     ids=["login-page", "proxy-error-502", "redirect-loop", "closes-mid-body"],
@@ -151,10 +151,10 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broken]:
         yield Broken(run, proxy, other)
 
 
-pytestmark_broken = pytest.mark.xdist_group("live-broken-target")
+ONE_RUN = pytest.mark.xdist_group("live-broken-target")  # the module fixture runs once, in one worker
 
 
-@pytestmark_broken
+@ONE_RUN
 def test_misbehaving_target_is_not_conformant_and_readable(broken: Broken) -> None:
     run = broken.run
     assert run.returncode == 1, run.describe()
@@ -166,7 +166,7 @@ def test_misbehaving_target_is_not_conformant_and_readable(broken: Broken) -> No
             assert len(line) < 300, line
 
 
-@pytestmark_broken
+@ONE_RUN
 @pytest.mark.parametrize("name", list(MISBEHAVIOURS))
 def test_misbehaving_operation_fails_with_a_readable_line(broken: Broken, name: str) -> None:
     misbehaviour = MISBEHAVIOURS[name]
@@ -183,7 +183,7 @@ def test_misbehaving_operation_fails_with_a_readable_line(broken: Broken, name: 
     assert all(len(body) <= 4096 for body in bodies), "the report keeps excerpts, not bodies"
 
 
-@pytestmark_broken
+@ONE_RUN
 def test_slow_operation_fails_the_others_pass(broken: Broken) -> None:
     slow = MISBEHAVIOURS["slower-than-the-timeout"]
     summaries = [t["summary"] for t in broken.run.tests(slow.operation)]
@@ -191,15 +191,16 @@ def test_slow_operation_fails_the_others_pass(broken: Broken) -> None:
     assert f"Received: no answer within {TIMEOUT:g} s (see --timeout)" in broken.run.stdout
 
 
-@pytestmark_broken
+@ONE_RUN
 def test_huge_bodies_are_cut_at_the_cap(broken: Broken) -> None:
     # The client stops at the cap (10 MB): memory stays bounded, whatever the target sends. A run
-    # of these operations peaks near 140 MB; reading the endless body (some GB a minute) would not.
-    assert 0 < broken.run.max_rss_mb < 250, broken.run.max_rss_mb
+    # of these operations peaks near 140 MB, or 300 MB when it starts in a fresh folder (Hypothesis
+    # and the collection, before any request); the endless body alone is some GB a minute.
+    assert 0 < broken.run.max_rss_mb < 400, broken.run.max_rss_mb
     assert (broken.run.report_dir / "results.json").stat().st_size < 2_000_000
 
 
-@pytestmark_broken
+@ONE_RUN
 def test_redirect_to_another_host_sends_it_nothing(broken: Broken) -> None:
     assert [s for s in broken.other.seen if "authorization" in {k.lower() for k in s.headers}] == []
     assert broken.other.seen == []  # the suite follows no redirect at all
@@ -208,7 +209,7 @@ def test_redirect_to_another_host_sends_it_nothing(broken: Broken) -> None:
     assert any(s.headers.get("Authorization") == token for s in posted)  # the target itself got them
 
 
-@pytestmark_broken
+@ONE_RUN
 def test_redirect_loop_is_not_followed(broken: Broken) -> None:
     loop = [s for s in broken.proxy.seen if re.match(MISBEHAVIOURS["redirect-loop"].path, s.path.split("?")[0])]
     tests = broken.run.tests(MISBEHAVIOURS["redirect-loop"].operation)

@@ -231,3 +231,13 @@ class TestStatus:
         assert anonymous.get("/api/status").status_code == 401
         body = api.get("/api/status").json()
         assert body["version"]["number"] and body["status"]["overall"]["level"] == "available"
+
+
+class TestStats:
+    def test_stats_count_the_api_answers_by_status(self, mock_server: object, api: httpx.Client) -> None:
+        before = api.get("/_mock/stats").json()
+        api.get(PREPACKAGED)
+        api.post(AGENT_KEYS, json={"name": 1})
+        after = api.get("/_mock/stats").json()
+        assert after["requests"] - before["requests"] == 2
+        assert after["by_status"]["400"] - before["by_status"].get("400", 0) == 1

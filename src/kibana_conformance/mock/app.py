@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import threading
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote
@@ -55,6 +56,7 @@ class MockKibana:
             raise RuntimeError(f"the mock has no handler for {sorted(missing)}")
         self.faults: tuple[Fault, ...] = resolve_faults(config.faults)
         self.handler_lock = threading.RLock()
+        self.served: Counter[int] = Counter()  # API answers by status, for /_mock/stats
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -73,6 +75,8 @@ class MockKibana:
             # A bug in the mock: answer as Kibana does (its 500 envelope) and keep the traceback.
             logger.exception("unexpected error in %s %s", scope.get("method"), scope.get("path"))
             reply = _error_reply(KibanaError(500, "An internal server error occurred."))
+        if not scope["path"].startswith("/_mock"):
+            self.served[reply.status] += 1
         await _to_response(reply, request.method)(scope, receive, send)
 
     async def dispatch(self, request: Request) -> Reply:
@@ -167,9 +171,11 @@ class MockKibana:
             except (ValueError, StateError) as exc:
                 raise KibanaError(400, f"cannot load state: {exc}") from None
             return Reply(200, {"loaded": True}, versioned=False)
+        if action == ("GET", "/_mock/stats"):
+            return Reply(200, {"requests": sum(self.served.values()), "by_status": {str(k): v for k, v in sorted(self.served.items())}}, versioned=False)
         if action == ("GET", "/_mock/faults"):
             return Reply(200, {"active": [f.name for f in self.faults]}, versioned=False)
-        raise not_found(f"unknown control-plane endpoint {request.method} {path}; see /_mock/reset, /_mock/state, /_mock/faults")
+        raise not_found(f"unknown control-plane endpoint {request.method} {path}; see /_mock/reset, /_mock/state, /_mock/stats, /_mock/faults")
 
 
 def _wrapped(fault: Fault, call: Call, proceed: Callable[[], Any], extra: tuple[Any, ...]) -> Callable[[], Any]:

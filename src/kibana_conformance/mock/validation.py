@@ -7,6 +7,7 @@ Security Solution routes with zod (``[request body]: item_id: Expected string, r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +16,7 @@ from jsonschema import ValidationError
 from ..catalog import Operation
 from .errors import KibanaError
 
+INTEGER = re.compile(r"^[+-]?\d+$")
 LOCATION_LABELS = {"body": "request body", "query": "request query", "path": "request params", "header": "request headers"}
 
 
@@ -156,14 +158,15 @@ def _types(schema: dict[str, Any]) -> set[str]:
 def _coerce_scalar(raw: str, types: set[str]) -> Any:
     if "null" in types and raw == "null":
         return None
-    if types & {"integer", "number"}:
+    if "integer" in types and "number" not in types:
+        # Digits only: "2.0" is not an integer parameter (it is how a one-element array [2.0] reads).
+        return int(raw) if INTEGER.match(raw) else raw
+    if "number" in types:
         try:
             number = float(raw)
         except ValueError:
             return raw
-        if number.is_integer() and ("integer" in types or ("." not in raw and "e" not in raw.lower())):
-            return int(number)
-        return number
+        return int(number) if INTEGER.match(raw) else number
     if "boolean" in types and raw in ("true", "false"):
         return raw == "true"
     return raw

@@ -106,6 +106,10 @@ def _request_fields(catalog: Catalog, op_id: str, item: dict[str, Any]) -> dict[
 
 # What every update changes: not part of what is restored.
 VOLATILE_FIELDS = ("version", "revision", "updated_at", "updated_by")
+# Fields whose content the documented responses leave out (a package policy's variables are
+# {type, frozen}, without their values): what the run set there can be neither read back nor
+# put back, so it is reported as unverified.
+UNVERIFIABLE = {"put-fleet-package-policies-packagepolicyid": ("inputs", "vars")}
 
 
 def differences(before: Any, after: Any, path: str = "") -> list[str]:
@@ -154,7 +158,7 @@ class Restorer:
         """Write the saved values back; one outcome per resource, with the fields still different."""
         catalog = load_catalog()
         outcomes = [
-            {"operation": op_id, "id": "-", "restored": False, "detail": f"not read before the run ({why}): not restored", "left": []}
+            {"operation": op_id, "id": "-", "restored": False, "detail": f"not read before the run ({why}): not restored", "left": [], "unverified": []}
             for op_id, why in self.unread.items()
         ]
         for op_id, item in self.saved.items():
@@ -177,5 +181,8 @@ class Restorer:
                         detail = "written back, but some fields still differ (an update cannot remove a field the run added)"
             except (TargetFailure, ValueError) as exc:
                 restored, detail = False, getattr(exc, "received", str(exc))
-            outcomes.append({"operation": op_id, "id": item.get("id", "-"), "restored": restored, "detail": detail, "left": left})
+            unverified = [f for f in UNVERIFIABLE.get(op_id, ()) if f in item and f not in left]
+            outcomes.append(
+                {"operation": op_id, "id": item.get("id", "-"), "restored": restored, "detail": detail, "left": left, "unverified": unverified}
+            )
         return outcomes

@@ -6,6 +6,7 @@ The same configuration drives the suite's schemathesis tests and, written as
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import schemathesis
@@ -80,6 +81,31 @@ def map_body(context: Any, body: Any) -> Any:
     if RUN_PREFIX and field and isinstance(body, dict) and isinstance(body.get(field), str):
         body[field] = RUN_PREFIX[0] + body[field]
     return body
+
+
+PIPELINE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+@schemathesis.hook
+def before_call(context: Any, case: Any, **kwargs: Any) -> None:
+    """The same prefix on the cases the map hooks never see (the examples and coverage phases).
+
+    Without it, a coverage case such as PUT /api/logstash/pipeline/0 would overwrite a pipeline
+    of that name on a live deployment. Only ids the document allows are prefixed (a valid id
+    stays valid, an invalid one invalid), and only once.
+    """
+    if not RUN_PREFIX:
+        return
+    prefix, op_id = RUN_PREFIX[0], _operation_id(context)
+    params = case.path_parameters
+    if op_id == "put-logstash-pipeline-id" and isinstance(params, dict):
+        value = params.get("id")
+        if isinstance(value, str) and PIPELINE_ID.match(value) and not value.startswith(prefix):
+            params["id"] = prefix + value
+    field = PREFIXED_BODY_FIELDS.get(op_id or "")
+    body = case.body
+    if field and isinstance(body, dict) and isinstance(body.get(field), str) and not body[field].startswith(prefix):
+        body[field] = prefix + body[field]
 
 
 def auth_config(settings: Settings) -> dict[str, Any]:
@@ -171,7 +197,7 @@ def call_and_validate(case: Any, timeout: float) -> None:
 
     install_transport_guard()
     try:
-        response = case.call()
+        response = case.call(session=shared_session())
         if response.status_code == 403:
             pytest.skip(f"{PERMISSION_PREFIX} {case.method} {case.formatted_path} answered 403; the credentials lack a privilege ({_message(response)})")
         case.validate_response(response, additional_checks=list(KIBANA_CHECKS))
@@ -243,3 +269,25 @@ def install_transport_guard() -> None:
         from schemathesis.transport import requests as st_requests
 
         st_requests.SameHostRedirectsSession = guarded
+
+
+_SHARED_SESSION: list[Any] = []
+
+
+def shared_session() -> Any:
+    """One keep-alive session per process (schemathesis opens a new connection per case otherwise),
+    guarded like the others, and refusing cookies: a session cookie must never stand in for the
+    credentials a check removes."""
+    if not _SHARED_SESSION:
+        import http.cookiejar
+
+        import requests
+        from schemathesis.transport import requests as st_requests
+
+        session = st_requests.SameHostRedirectsSession()
+        session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        # The environment's proxies, read once: requests would read them again for every request.
+        session.proxies = requests.utils.get_environ_proxies("")
+        session.trust_env = False
+        _SHARED_SESSION.append(session)
+    return _SHARED_SESSION[0]

@@ -115,7 +115,10 @@ def preflight(session: SuiteSession) -> None:
         kind = {"api-key": "the API key", "basic": "the user name and password"}.get(session.settings.credentials_kind, "no credentials")
         raise TargetUnavailable(f"{shown} rejected {kind} (401); check --api-key or --username/--password")
     if 300 <= response.status_code < 400:
-        raise TargetUnavailable(f"{shown} redirects to {response.headers.get('location', '?')!r}; give the final URL as --base-url")
+        location = response.headers.get("location", "?")
+        if str(response.request.url.join(location)) == str(response.request.url):
+            raise TargetUnavailable(f"{shown} redirects {response.request.url.path} to itself (a redirect loop); it is not serving")
+        raise TargetUnavailable(f"{shown} redirects to {location!r}; give the final URL as --base-url")
     if response.status_code >= 500:
         raise TargetUnavailable(f"{shown} answers {response.status_code} to a status request; it is not serving")
     content_type = response.headers.get("content-type", "")
