@@ -80,12 +80,16 @@ class RawServer:
     def __exit__(self, *exc: Any) -> None:
         self._stop.set()
         self._thread.join(5)
-        for conn in self._conns:
-            try:
-                conn.close()
-            except OSError:
-                pass
+        _close_all(self._conns)
         self._sock.close()
+
+
+def _close_all(conns: list[socket.socket]) -> None:
+    for conn in conns:
+        try:
+            conn.close()
+        except OSError:
+            pass
 
 
 def never_answer(conn: socket.socket, stop: threading.Event) -> None:
@@ -304,11 +308,7 @@ class Proxy:
         self.stopping.set()
         self._server.shutdown()
         self._thread.join(5)
-        for conn in self._conns:
-            try:
-                conn.close()
-            except OSError:
-                pass
+        _close_all(self._conns)
         self._server.server_close()
 
 

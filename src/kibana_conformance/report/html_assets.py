@@ -161,6 +161,7 @@ pre.curl{background:#17202b;color:#e6edf3;border-color:#17202b}
 .chip.miss{background:#fff;border-color:#c3cad3;border-style:dashed;color:var(--muted)}
 .chip.undoc{background:#fff1c2;border-color:#d99a00;color:#6b3d00;font-weight:700}
 .filtered-out{font-style:italic;color:var(--muted)}
+.footprint{margin:0;padding-left:18px}.footprint li{margin:4px 0}.footprint .ids{font:12px/1.5 ui-monospace,monospace;overflow-wrap:anywhere}
 #all-checks>summary{cursor:pointer;font-weight:600;padding:4px 0}
 .foot{color:var(--muted);font-size:12px;padding-bottom:24px}
 .wrap-any{overflow-wrap:anywhere}

@@ -209,3 +209,34 @@ def _undocumented(items: list[tuple[str, int]]) -> str:
         f'<li class="chip undoc" title="undocumented: returned {n} times"><span aria-hidden="true">⚠</span> {esc(code)} <span class="n">×{n}</span></li>' for code, n in items
     )
     return f'<ul class="chips" aria-label="undocumented statuses">{chips}</ul>'
+
+
+def footprint_section(results: dict[str, Any]) -> str:
+    """What the run left on the target: restored resources, and what no documented operation can delete."""
+    footprint = results.get("footprint") or {}
+    writes, restored = footprint.get("writes") or [], footprint.get("restored") or []
+    if not writes and not restored:
+        return ""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for entry in writes:
+        groups.setdefault((entry.get("kind", ""), entry.get("what") or entry.get("operation", "")), []).append(entry)
+    items = []
+    for entry in restored:
+        state = "restored" if entry.get("restored") else "not fully restored"
+        left = entry.get("left") or []
+        detail = f" ({esc(entry.get('detail', ''))}; fields still different: {esc(', '.join(map(str, left[:8])))}{'…' if len(left) > 8 else ''})" if left else (f" ({esc(entry.get('detail', ''))})" if entry.get("detail") else "")
+        items.append(f"<li><strong>{esc(entry.get('operation', ''))}</strong> <code>{esc(entry.get('id', ''))}</code>: {state}{detail}</li>")
+    for (kind, what), entries in sorted(groups.items()):
+        ids = ", ".join(f"{esc(e.get('id', ''))}{'' if e.get('space') in ('default', '-') else ' (space ' + esc(e.get('space', '')) + ')'}" for e in entries[:50])
+        more = f" and {len(entries) - 50} more (see results.json)" if len(entries) > 50 else ""
+        items.append(
+            f'<li><details class="sub"><summary>{len(entries)} {esc(kind)}: {esc(what)}</summary>'
+            f'<p class="ids">{ids}{more}</p></details></li>'
+        )
+    return (
+        '<section id="footprint" class="card" aria-labelledby="footprint-h"><div class="section-head">'
+        '<h2 id="footprint-h">Left on the target</h2></div><p class="hint">Fleet settings and the package policy '
+        "are read before the run and written back after it; what no documented operation can delete or read back "
+        "is listed with its id (every name the suite chooses starts with the run prefix; ids the target assigns are listed as they are).</p>"
+        f'<ul class="footprint">{"".join(items)}</ul></section>'
+    )

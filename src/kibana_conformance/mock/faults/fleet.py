@@ -188,12 +188,7 @@ def unknown_upserted(call, proceed):
 
 @fault("fleet-package-policy-not-found-unmapped", "the saved-object not-found error of an update is not mapped to 404: an unknown id answers 500", stage="handle", operations=[POLICY])
 def policy_not_found_unmapped(call, proceed):
-    try:
-        return proceed()
-    except KibanaError as error:
-        if error.status == 404:
-            raise _internal_error() from None
-        raise
+    return _not_found_as_500(proceed)
 
 
 # --- outputs and remote status ----------------------------------------------------------
@@ -210,6 +205,11 @@ def output_ignores_id(call, proceed):
 
 @fault("fleet-output-not-found-unmapped", "an unknown output id answers 500: the saved-object not-found error is rethrown as is", stage="handle", operations=[OUTPUT])
 def output_not_found_unmapped(call, proceed):
+    return _not_found_as_500(proceed)
+
+
+def _not_found_as_500(proceed):
+    """What an error mapper that does not know the not-found error does: a 500."""
     try:
         return proceed()
     except KibanaError as error:
