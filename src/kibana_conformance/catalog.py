@@ -17,13 +17,32 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 
 SEED_DOCUMENT = "000_77863d4e6b7d5556.txt"
 META_SCHEMA_FILE = "meta-schema.json"
 API_VERSION = "2023-10-31"
 FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
+# JSON Schema patterns are ECMA-262 regular expressions, and Kibana (JavaScript) is what the schemas
+# describe: its whitespace is not Python's (Python's \s also matches \x1c-\x1f and \x85, not \ufeff).
+ECMA_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+ECMA_CLASSES = {"\\s": f"[{ECMA_WHITESPACE}]", "\\S": f"[^{ECMA_WHITESPACE}]", "\\d": "[0-9]", "\\D": "[^0-9]"}
+
+
+@functools.cache
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """A Python regex with ECMA-262 meanings for \\s, \\S, \\d and \\D (outside character classes)."""
+    translated = re.sub(r"(?<!\\)\\[sSdD]", lambda m: ECMA_CLASSES[m.group(0)], pattern)
+    return re.compile(translated)
+
+
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    if isinstance(instance, str) and not ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+Validator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
 
 
 class CatalogError(Exception):
@@ -122,7 +141,7 @@ class Operation:
 
     def validator(self, schema: dict[str, Any]) -> Draft202012Validator:
         """A validator for a schema fragment of this file (refs resolve within the file)."""
-        return Draft202012Validator(schema, registry=self.registry, format_checker=FORMAT_CHECKER)
+        return Validator(schema, registry=self.registry, format_checker=FORMAT_CHECKER)
 
     @functools.cache
     def def_validator(self, ref: str) -> Draft202012Validator:

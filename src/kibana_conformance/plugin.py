@@ -314,6 +314,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             deselected.append(item)
             continue
         selected.append(item)
+    # The property tests are the longest; scheduled first, they do not end up as one worker's tail.
+    selected.sort(key=lambda item: getattr(item, "operation_label", None) is None)
     _group_writers(selected, catalog)
     _skip_for_flavour(config, selected)
     if suite.settings.read_only:
@@ -323,7 +325,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                 item.add_marker(pytest.mark.skip(reason=f"--read-only: this test writes ({catalog.get(writes[0]).label})"))
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = selected
+    items[:] = selected
 
 
 def _skip_for_flavour(config: pytest.Config, items: list[pytest.Item]) -> None:

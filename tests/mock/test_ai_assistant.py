@@ -83,7 +83,8 @@ def test_seeded_conversation_id_conflicts(api: httpx.Client) -> None:
 
 
 def test_blank_id_gets_a_new_one(api: httpx.Client) -> None:
-    for blank in ("", "   ", "\x1e"):
+    # Blank as JavaScript sees it: ECMA-262 whitespace (\u3000 is; \x1e, which Python calls whitespace, is not).
+    for blank in ("", "   ", "\u3000\ufeff"):
         response = create(api, {"title": "Blank", "id": blank})
         assert response.status_code == 200
         assert_conforms(OP, response)

@@ -137,9 +137,9 @@ class Restorer:
         self.saved: dict[str, dict[str, Any]] = {}
         self.unread: dict[str, str] = {}
 
-    def capture(self) -> None:
+    def capture(self, only: tuple[str, ...] = RESTORED) -> None:
         catalog = load_catalog()
-        for op_id in RESTORED:
+        for op_id in only:
             op = catalog.get(op_id)
             if not self.target.settings.selects(op.id, op.area):
                 continue  # no selected test writes it: leave it alone (the no-op update still bumps its version)

@@ -7,6 +7,7 @@ import hashlib
 import uuid
 from typing import Any
 
+from ...catalog import ecma_regex
 from ..errors import KibanaError
 from ..state import Backend, new_id
 
@@ -74,7 +75,7 @@ class AiAssistantBackend(Backend):
 
     def create_conversation(self, request: dict[str, Any], space: str, user: str) -> dict[str, Any]:
         conversation_id = request.get("id")
-        if conversation_id is None or not conversation_id.strip():
+        if conversation_id is None or not ecma_regex(r"\S").search(conversation_id):
             # A blank id cannot name a document (and the response schema requires a non-blank one).
             conversation_id = new_id()
         elif conversation_id in self.data["conversations"]:

@@ -1,0 +1,30 @@
+"""pytest-xdist (`-n 2`) reaches the same verdict, with the same failing requirements, as a serial run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _run(tmp_path: Path, name: str, *args: str) -> tuple[int, str, set[str]]:
+    report = tmp_path / name
+    proc = subprocess.run(
+        [sys.executable, "-m", "kibana_conformance.cli", "run", "--max-examples", "3", "--seed", "5", "--report-dir", str(report), *args],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )
+    results = json.loads((report / "results.json").read_text())
+    failed = {f"{t['requirement']} {','.join(t['operations'])}" for t in results["tests"] if t["outcome"] in ("failed", "error")}
+    return proc.returncode, results["verdict"], failed
+
+
+@pytest.mark.parametrize("fault", [None, "security-exception-version-not-bumped"], ids=["clean", "faulty"])
+def test_two_workers_and_one_agree(tmp_path: Path, fault: str | None) -> None:
+    faults = ["--mock-fault", fault] if fault else []
+    serial = _run(tmp_path, "serial", *faults)
+    parallel = _run(tmp_path, "parallel", *faults, "-n", "2")
+    assert serial == parallel
+    assert serial[1] == ("not conformant" if fault else "conformant")
