@@ -119,7 +119,7 @@ def scaling(max_examples: tuple[int, ...] = (10, 50, 100, 500)) -> dict[str, Any
     xs, ys = list(growth), list(growth.values())
     slope, intercept = statistics.linear_regression(xs, ys)
     fitted = [intercept + slope * x for x in xs]
-    worst = max(abs(y - f) / y for y, f in zip(ys, fitted))
+    worst = max(abs(y - f) / y for y, f in zip(ys, fitted, strict=True))
     return {
         "wall_s_by_workers": workers,
         "speedup_n2": workers[1] / workers[2],

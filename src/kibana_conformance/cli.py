@@ -45,7 +45,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     rows += [(op.method, op.path, op.area, str(len(op.responses)), op.id) for op in catalog]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     print(f"\n{len(catalog)} operations, schema version {catalog.version}")
     return exit_codes.CONFORMANT
 

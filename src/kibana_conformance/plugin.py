@@ -334,7 +334,7 @@ def _skip_for_flavour(config: pytest.Config, items: list[pytest.Item]) -> None:
     gate = getattr(config.pluginmanager.get_plugin("kibana-conformance-results"), "gate", None)
     for entry in gate.skips if gate else []:
         for item in items:
-            meta = item.stash[META_KEY] if META_KEY in item.stash else None
+            meta = item.stash.get(META_KEY, None)
             if meta and entry.covers(TestRecord(item.nodeid, meta.requirement, meta.category, meta.doc, list(meta.operations))):
                 item.add_marker(pytest.mark.skip(reason=f"not available on {gate.flavour} targets: {entry.reason}"))
 

@@ -194,7 +194,7 @@ def evaluate_batch(faults: list[Fault], options: Options, deadline: float) -> li
     operations = sorted({op for f in faults for op in f.operations or ()}) or None
     outcome = run_suite([f.name for f in faults], options.seed, options, operations)
     faulty = set(operations or ())
-    for fault, row in zip(faults, rows):
+    for fault, row in zip(faults, rows, strict=True):
         row.duration = round(outcome.duration, 1)
         if outcome.error:
             row.error = outcome.error

@@ -163,7 +163,10 @@ def test_misbehaving_target_is_not_conformant_and_readable(broken: Broken) -> No
     assert {t["outcome"] for t in run.tests(GOOD)} == {"passed"}, [t for t in run.tests(GOOD) if t["outcome"] != "passed"]
     for line in run.stdout.splitlines():
         if line.startswith("FAILED "):
-            assert len(line) < 300, line
+            # The node id before " - " is relative to the working folder, and pytest drops the message
+            # when the line outgrows a terminal outside CI, so only a message that is shown is bounded.
+            _, _, message = line.partition(" - ")
+            assert len(message) < 200, line
 
 
 @ONE_RUN

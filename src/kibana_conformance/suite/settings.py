@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,6 +190,3 @@ def build_settings(values: dict[str, Any]) -> Settings:
         secrets=tuple(s for s in (api_key, password) if s),
     )
 
-
-def environment() -> dict[str, str]:
-    return dict(os.environ)
