@@ -15,7 +15,7 @@ AUTH_DOC = "401 Unauthorized response: authorization information is missing or i
 @pytest.mark.parametrize("op", **by_id(OPERATIONS))
 def test_no_credentials_get_401(op, kibana, run_prefix):
     response = valid_request(op.id, run_prefix).send(kibana, auth="none")
-    expect_envelope(op, response, 401)
+    expect_envelope(op, response, 401, with_run_credentials=False)
 
 
 @pytest.mark.requirement("AUTH-WRONG", category="auth", doc=AUTH_DOC)
@@ -24,7 +24,7 @@ def test_no_credentials_get_401(op, kibana, run_prefix):
 def test_wrong_credentials_get_401(op, kind, kibana, run_prefix):
     """Wrong credentials of both kinds Kibana accepts, whatever kind the run itself uses."""
     response = valid_request(op.id, run_prefix).send(kibana, auth=f"wrong-{kind}")
-    expect_envelope(op, response, 401)
+    expect_envelope(op, response, 401, with_run_credentials=False)
 
 
 REFUSED_DOC = "A request refused with 401 is not carried out."

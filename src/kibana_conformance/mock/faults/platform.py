@@ -49,6 +49,16 @@ def _api_key_format_only(call: Any, proceed: Any) -> None:
     proceed()
 
 
+@fault("platform-wrong-credentials-forbidden", "wrong credentials on the Logstash route are answered 403 Forbidden (its security wrapper maps every failed check to 403)", stage="authenticate", operations=["put-logstash-pipeline-id"])
+def _wrong_credentials_forbidden(call: Any, proceed: Any) -> None:
+    try:
+        proceed()
+    except KibanaError as error:
+        if error.status == 401 and "authorization" in call.headers:
+            raise KibanaError(403, "Forbidden") from None
+        raise
+
+
 @fault("platform-malformed-version-defaulted", "a malformed elastic-api-version falls back to the default version instead of 400", stage="check_version", operations=["get-fleet-epm-packages", "put-fleet-settings"])
 def _malformed_version(call: Any, proceed: Any) -> None:
     if not VERSION_FORMAT.match(call.headers.get("elastic-api-version", "2023-10-31").strip()):
