@@ -55,6 +55,37 @@ def test_conversation_echoes_title_and_messages(kibana, run_prefix):
     expect(received == sent, "the conversation does not hold what was sent", received=received, documented=f"{ECHO_DOC}: {sent}")
 
 
+FULL_ECHO_DOC = (
+    "apiConfig, excludeFromLastConversationStorage, messages (content, isError, metadata, reader, role, timestamp, traceData), "
+    "replacements and title are fields of both the request and the 200 response"
+)
+
+
+@pytest.mark.requirement("SEC-CONVERSATION-ECHO-ALL", category="scenarios", doc=FULL_ECHO_DOC, operation=OP.id)
+def test_every_documented_request_field_is_echoed(kibana, run_prefix):
+    message = {
+        "role": "assistant",
+        "content": "The host ran an encoded PowerShell command.",
+        "timestamp": "2025-01-07T21:13:02.118Z",
+        "isError": False,
+        "metadata": {"contentReferences": {"ref-1": {"id": "ref-1", "type": "SecurityAlertsPage"}}},
+        "reader": {"kibana": {"version": "9.1"}},
+        "traceData": {"traceId": "7f3c1a9b2d4e", "transactionId": "a1b2c3d4e5f6"},
+    }
+    sent = {
+        "title": f"{run_prefix}full echo {uuid.uuid4().hex[:8]}",
+        "apiConfig": {"actionTypeId": ".gen-ai", "connectorId": "my-openai", "defaultSystemPromptId": "default-prompt", "model": "gpt-4o", "provider": "OpenAI"},
+        "excludeFromLastConversationStorage": True,
+        "messages": [message],
+        "replacements": {"5f0d3c2a": "WIN-DC01"},
+    }
+    conversation = created(kibana, sent)
+    received = {key: conversation.get(key) for key in sent}
+    received["messages"] = [{k: m.get(k) for k in message} if isinstance(m, dict) else m for m in conversation.get("messages") or []]
+    differences = {key: received[key] for key in sent if received[key] != sent[key]}
+    expect(not differences, "the conversation does not hold every field that was sent", received=differences, documented=f"{FULL_ECHO_DOC}: {sent}")
+
+
 @pytest.mark.requirement("SEC-CONVERSATION-CATEGORY", category="scenarios", doc=CATEGORY_DOC, operation=OP.id)
 @pytest.mark.parametrize("category", ["insights", "assistant", None])
 def test_category_is_echoed_or_defaults_to_assistant(category, kibana, run_prefix):

@@ -188,6 +188,15 @@ def _message_times_replaced(call, proceed):
     return _patch_conversation(call, proceed(), lambda c: c.update(messages=[{**m, "timestamp": c["createdAt"]} for m in c.get("messages", [])]))
 
 
+@fault("security-conversation-api-config-partial", "apiConfig is stored from a mapping that has no defaultSystemPromptId: the field is lost", stage="handle", operations=CONVERSATION)
+def _api_config_partial(call, proceed):
+    def drop(conversation):
+        if isinstance(conversation.get("apiConfig"), dict):
+            conversation["apiConfig"].pop("defaultSystemPromptId", None)
+
+    return _patch_conversation(call, proceed(), drop)
+
+
 @fault("security-conversation-users-empty", "the conversation's users are taken from the request, which has none, so the list is empty", stage="handle", operations=CONVERSATION)
 def _users_empty(call, proceed):
     return _patch_conversation(call, proceed(), lambda c: c.update(users=[]))
