@@ -21,6 +21,7 @@ SORT_DOC = "sort string | null: The field that is used to sort the results. Defa
 KUERY_DOC = "kuery string | null: The kuery to filter the results by."
 NOT_FOUND_DOC = "id: The ID of the live query result you want to retrieve. / actionId: The ID of the query action that generated the live query results."
 MISSING = object()
+ES_RESULT_WINDOW = 10_000  # index.max_result_window: Elasticsearch answers no deeper page
 
 
 def path(live_query: str | None = None, action: str | None = None) -> str:
@@ -113,6 +114,15 @@ def test_each_page_holds_page_size_rows(kibana):
     expect(default == min(20, total), "without pageSize the page does not hold the default 20 rows", received=f"{default} of {total}", documented=PAGE_DOC)
 
 
+@pytest.mark.requirement("SEC-OSQUERY-PAGE-SIZE-LARGE", category="scenarios", doc=PAGE_DOC, operation=OP.id)
+def test_a_page_size_of_the_total_answers_every_row(kibana):
+    total, _ = page_size_for(kibana)
+    if total > ES_RESULT_WINDOW:
+        pytest.skip(f"the live query has {total} results, more than one Elasticsearch result window")
+    received = len(results(kibana, page=1, pageSize=total)["edges"])
+    expect(received == total, "a page as large as the total does not hold every result", received=f"{received} rows of {total}", documented=f"{PAGE_DOC}: pageSize={total}")
+
+
 @pytest.mark.requirement("SEC-OSQUERY-TOTAL-STABLE", category="scenarios", doc=TOTAL_DOC, operation=OP.id)
 def test_total_is_the_same_on_every_page(kibana):
     total, size = page_size_for(kibana)
@@ -155,6 +165,13 @@ def test_kuery_filters_before_paging(kibana):
         received=received,
         documented=f'{KUERY_DOC}: agent.name: "{name}" matches {wanted} of the {total} results',
     )
+
+
+@pytest.mark.requirement("SEC-OSQUERY-KUERY-EMPTY", category="scenarios", doc=KUERY_DOC, operation=OP.id)
+def test_an_empty_kuery_filters_nothing(kibana):
+    total = results(kibana)["total"]
+    received = results(kibana, kuery="")["total"]
+    expect(received == total, "an empty kuery changes the results", received=f"total {received} with kuery='', {total} without", documented=f"{KUERY_DOC} (an empty kuery is no filter)")
 
 
 @pytest.mark.requirement("SEC-OSQUERY-UNKNOWN-404", category="scenarios", doc=NOT_FOUND_DOC, operation=OP.id)

@@ -311,6 +311,19 @@ def _page_size_ignored(call, proceed):
     return proceed()
 
 
+@fault("security-osquery-page-size-clamped", "pageSize is clamped to 50, the table's largest page option, without saying so", stage="handle", operations=OSQUERY)
+def _page_size_clamped(call, proceed):
+    call.query = {**call.query, "pageSize": min(int(call.query.get("pageSize") or 20), 50)}
+    return proceed()
+
+
+@fault("security-osquery-empty-kuery-applied", "an empty kuery is searched for as text instead of dropped, so it matches no row", stage="handle", operations=OSQUERY)
+def _empty_kuery_applied(call, proceed):
+    if call.query.get("kuery") == "":
+        call.query = {**call.query, "kuery": 'agent.name: ""'}
+    return proceed()
+
+
 @fault("security-osquery-total-is-page-length", "total counts the rows of the page instead of all matching rows", stage="handle", operations=OSQUERY)
 def _total_is_page_length(call, proceed):
     reply = proceed()
