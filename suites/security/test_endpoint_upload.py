@@ -34,7 +34,10 @@ def upload(kibana, run_prefix: str, *, content: bytes = CONTENT, fields: dict[st
 
 
 def uploaded(kibana, run_prefix: str, **kwargs: Any) -> httpx.Response:
-    response = upload(kibana, run_prefix, **kwargs)
+    return accepted(upload(kibana, run_prefix, **kwargs))
+
+
+def accepted(response: httpx.Response) -> httpx.Response:
     if response.status_code in (400, 404) and resource("endpointId") in response.text:
         pytest.skip(f"endpoint {resource('endpointId')} is not enrolled on the target; pass --resource endpointId=ID")
     expect_success(response, UPLOAD_DOC)
@@ -115,3 +118,19 @@ def test_overwrite_is_echoed_or_false(sent, kibana, run_prefix):
     received = (action(kibana, run_prefix, fields={"parameters": json.dumps(parameters)}).get("parameters") or {}).get("overwrite", False)
     wanted = bool(sent)
     expect(received is wanted, "the action's overwrite flag is not the one sent (or the default, false)", received=f"overwrite: {received!r}", documented=f"{OVERWRITE_DOC}: {wanted}")
+
+
+AGENT_TYPE_DOC = "agent_type string: List of agent types to retrieve. Values are endpoint, sentinel_one, crowdstrike, or microsoft_defender_endpoint. Default value is endpoint."
+
+
+@pytest.mark.requirement("SEC-UPLOAD-AGENT-TYPE", category="scenarios", doc=AGENT_TYPE_DOC, operation=OP.id)
+@pytest.mark.parametrize("sent", [None, "endpoint", "sentinel_one"], ids=["omitted", "endpoint", "sentinel_one"])
+def test_action_is_for_the_agent_type_sent(sent, kibana, run_prefix):
+    """An upload for another agent type may be refused (not every type supports it); an accepted one is of that type."""
+    response = upload(kibana, run_prefix, fields={"agent_type": sent})
+    if sent not in (None, "endpoint") and response.status_code == 400 and resource("endpointId") not in response.text:
+        expect_envelope(OP, response, 400)
+        return
+    received = (accepted(response).json().get("data") or {}).get("agentType")
+    wanted = sent or "endpoint"
+    expect(received == wanted, "the action's agentType is not the agent_type sent (or the default, endpoint)", received=f"agentType: {received!r}", documented=f"{AGENT_TYPE_DOC}: {wanted}")

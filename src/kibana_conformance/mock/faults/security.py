@@ -286,6 +286,12 @@ def _overwrite_dropped(call, proceed):
     return proceed()
 
 
+@fault("security-upload-agent-type-dropped", "the multipart parser keeps only the documented Endpoint fields: agent_type is lost and every action is an endpoint action", stage="handle", operations=UPLOAD)
+def _upload_agent_type_dropped(call, proceed):
+    call.body = {k: v for k, v in call.body.items() if k != "agent_type"}
+    return proceed()
+
+
 @fault("security-osquery-page-zero-based", "page is read as zero-based, so page 1 returns the second page", stage="handle", operations=OSQUERY)
 def _page_zero_based(call, proceed):
     call.query = {**call.query, "page": int(call.query.get("page") or 1) + 1}
