@@ -85,3 +85,17 @@ def test_the_status_of_an_unknown_output_is_not_found(kibana, run_prefix):
     response = kibana.request("GET", f"/api/fleet/remote_synced_integrations/{run_prefix}missing-output/remote_status")
     expect_envelope(STATUS_OP, response, 404)
     expect_conforms(STATUS_OP, response)
+
+
+NOT_REMOTE_DOC = "Get CCR Remote synced integrations status by outputId. (400: the output is not a remote Elasticsearch output; only those sync integrations)"
+
+
+@pytest.mark.requirement("FLEET-REMOTE-STATUS-NOT-REMOTE", category="scenarios", doc=NOT_REMOTE_DOC, operation=STATUS_OP.id)
+def test_the_status_of_an_output_that_is_not_remote_is_refused(kibana):
+    output_id = resource("outputId")
+    output = _get(kibana, f"/api/fleet/outputs/{output_id}", "outputId", OUTPUT_OP).get("item") or {}
+    if output.get("type") == "remote_elasticsearch":
+        pytest.skip(f"output {output_id} is a remote Elasticsearch output; pass --resource outputId=ID of another output")
+    response = kibana.request("GET", f"/api/fleet/remote_synced_integrations/{output_id}/remote_status")
+    expect_envelope(STATUS_OP, response, 400)
+    expect_conforms(STATUS_OP, response)

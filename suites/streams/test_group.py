@@ -82,3 +82,20 @@ def test_a_body_with_a_property_is_refused(kibana, body):
         pytest.skip(f"stream {name} does not exist on the target; pass --resource groupStream=NAME")
     expect_envelope(OP, response, 400)
     expect_conforms(OP, response)
+
+
+NOT_A_GROUP_DOC = "Fetches the group settings of a group stream definition (a stream that is not a group has none: 400)"
+
+
+@pytest.mark.requirement("STREAMS-GROUP-NOT-A-GROUP", category="scenarios", doc=NOT_A_GROUP_DOC, operation=OP.id)
+def test_a_member_that_is_not_a_group_is_refused(kibana):
+    members = (_group(kibana).get("group") or {}).get("members") or []
+    if not members:
+        pytest.skip(f"group {resource('groupStream')} has no members to ask about")
+    response = kibana.request("GET", _path(members[0]))
+    if response.status_code == 200:
+        # The member is a group itself: then its answer is a group's.
+        expect_conforms(OP, response)
+        expect(isinstance(response.json().get("group"), dict), "a member answered 200 without group settings", received=response.json(), documented=NOT_A_GROUP_DOC)
+        return
+    expect_envelope(OP, response, 400)

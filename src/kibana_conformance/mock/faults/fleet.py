@@ -9,7 +9,7 @@ from ...catalog import load_catalog
 from .. import pipeline
 from ..call import Reply
 from ..errors import KibanaError
-from ..fleet.models import FleetBackend
+from ..fleet.models import FleetBackend, fleet_error
 from . import fault, reply_json, set_json
 
 SETTINGS = "put-fleet-settings"
@@ -318,3 +318,14 @@ def epm_misaligned(call, proceed):
     for item, info in zip(installed, infos[1:] + infos[:1], strict=True):
         item["installationInfo"] = info
     return set_json(reply, body)
+
+
+@fault("fleet-remote-status-lookup-by-type", "the output is looked up among remote Elasticsearch outputs only, so any other output answers 404 instead of 400", stage="handle", operations=["get-fleet-remote-synced-integrations-outputid-remote-status"])
+def remote_status_lookup_by_type(call, proceed):
+    try:
+        return proceed()
+    except KibanaError as error:
+        if error.status != 400 or "not a remote elasticsearch output" not in error.message:
+            raise
+        output_id = call.path_params["outputId"]
+        raise fleet_error(404, f"Output {output_id} not found", "OutputNotFoundError") from None

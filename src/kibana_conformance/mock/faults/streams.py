@@ -64,3 +64,13 @@ def body_not_validated(call, proceed):
         if not call.has_body:
             raise
         pipeline.validate_parameters(call)
+
+
+@fault("streams-group-lookup-by-type", "the stream is looked up among group streams only, so a stream that is not a group answers 404 instead of 400", stage="handle", operations=[GROUP])
+def lookup_by_type(call, proceed):
+    try:
+        return proceed()
+    except KibanaError as error:
+        if error.status != 400 or "not a group stream" not in error.message:
+            raise
+        raise KibanaError(404, f"Stream definition for {call.path_params['name']} not found") from None
