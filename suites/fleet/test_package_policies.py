@@ -242,3 +242,20 @@ def test_an_unknown_package_policy_is_not_found(kibana, run_prefix, response_for
     expect_conforms(OP, response)
     again = kibana.request("PUT", _path(unknown), json_body={}, params=params)
     expect_envelope(OP, again, 404)
+
+
+MANAGED_DOC = "force boolean: Force package policy creation even if the package is not verified, or if the agent policy is managed."
+
+
+@pytest.mark.requirement("FLEET-PACKAGE-POLICY-MANAGED-NEEDS-FORCE", category="scenarios", doc=MANAGED_DOC, operation=OP.id)
+@pytest.mark.parametrize("force", [None, False], ids=["omitted", "false"])
+def test_a_managed_package_policy_is_not_updated_without_force(kibana, run_prefix, force):
+    """Only refusals are sent to the managed policy, so a conformant target is left unchanged."""
+    managed = resource("managedPackagePolicyId")
+    body: dict[str, Any] = {"description": f"{run_prefix}unforced update"}
+    if force is not None:
+        body["force"] = force
+    response = kibana.request("PUT", _path(managed), json_body=body)
+    if response.status_code == 404:
+        pytest.skip(f"package policy {managed} does not exist on the target; pass --resource managedPackagePolicyId=ID of a managed one")
+    expect_envelope(OP, response, 400)

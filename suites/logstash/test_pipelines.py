@@ -78,3 +78,27 @@ def test_a_body_without_a_definition_is_refused(kibana, run_prefix, body):
     response = _put(kibana, f"{run_prefix}pipeline-without-definition", body)
     expect_envelope(OP, response, 400)
     expect_conforms(OP, response)
+
+
+SETTINGS_DOC = (
+    "settings object: Supported settings, represented as object keys, include the following: pipeline.workers, pipeline.batch.size, "
+    "pipeline.batch.delay, pipeline.ecs_compatibility, pipeline.ordered, queue.type, queue.max_bytes, queue.checkpoint.writes"
+)
+# Each documented setting with a value Logstash accepts, and queue.max_events: the list says "include", so it is not closed.
+SETTINGS = {
+    "pipeline.workers": 2,
+    "pipeline.batch.size": 125,
+    "pipeline.batch.delay": 50,
+    "pipeline.ecs_compatibility": "v8",
+    "pipeline.ordered": "auto",
+    "queue.type": "persisted",
+    "queue.max_bytes": "1gb",
+    "queue.checkpoint.writes": 1024,
+    "queue.max_events": 0,
+}
+
+
+@pytest.mark.requirement("LOGSTASH-PIPELINE-SETTINGS", category="scenarios", doc=SETTINGS_DOC, operation=OP.id)
+def test_every_supported_setting_is_accepted(kibana, run_prefix):
+    body = {"pipeline": EXAMPLE["pipeline"], "settings": SETTINGS}
+    _expect_no_content(_put(kibana, f"{run_prefix}pipeline-settings", body), "creating a pipeline with every supported setting")

@@ -11,6 +11,7 @@ DEFAULT_RESOURCES = {
     "outputId": "fleet-default-output",
     "remoteOutputId": "remote-es-output",
     "packagePolicyId": "f1a5e3b2-7d4c-4b8e-9a61-3c2d8e7f4a10",
+    "managedPackagePolicyId": "5b0d6e3c-9f2a-4d71-8e4b-2a6c1f9d3e57",
     "liveQueryId": "3c42c847-eb30-4452-80e0-728584042334",
     "liveQueryActionId": "609c4c66-ba3d-43fa-afdd-53e244577aa0",
     "groupStream": "web-services",

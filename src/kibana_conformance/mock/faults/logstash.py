@@ -62,3 +62,11 @@ def definition_defaulted(call, proceed):
         call.body["pipeline"] = ""
         pipeline.validate_parameters(call)
         pipeline.validate_body(call)
+
+
+@fault("logstash-settings-whitelist-stale", "settings are checked against an old whitelist without pipeline.ecs_compatibility, which is refused", stage="validate", operations=[PUT])
+def settings_whitelist_stale(call, proceed):
+    proceed()
+    settings = call.body.get("settings") if isinstance(call.body, dict) else None
+    if isinstance(settings, dict) and "pipeline.ecs_compatibility" in settings:
+        raise KibanaError(400, "[request body.settings.pipeline.ecs_compatibility]: definition for this key is missing")
