@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from kibana_conformance.catalog import load_catalog
+from kibana_conformance.contract import response_problems
 from kibana_conformance.suite.expect import expect, expect_conforms, expect_envelope, expect_success
 from kibana_conformance.suite.resources import resource
 
@@ -93,7 +94,11 @@ NOT_REMOTE_DOC = "Get CCR Remote synced integrations status by outputId. (400: t
 @pytest.mark.requirement("FLEET-REMOTE-STATUS-NOT-REMOTE", category="scenarios", doc=NOT_REMOTE_DOC, operation=STATUS_OP.id)
 def test_the_status_of_an_output_that_is_not_remote_is_refused(kibana):
     output_id = resource("outputId")
-    output = _get(kibana, f"/api/fleet/outputs/{output_id}", "outputId", OUTPUT_OP).get("item") or {}
+    read = kibana.request("GET", f"/api/fleet/outputs/{output_id}")
+    if read.status_code != 200 or response_problems(OUTPUT_OP, 200, read.headers.get("content-type"), read.content):
+        # The output tests report a broken read; this one needs the output's type to know what to expect.
+        pytest.skip(f"cannot tell whether output {output_id} is remote: reading it answered {read.status_code}; pass --resource outputId=ID")
+    output = read.json().get("item") or {}
     if output.get("type") == "remote_elasticsearch":
         pytest.skip(f"output {output_id} is a remote Elasticsearch output; pass --resource outputId=ID of another output")
     response = kibana.request("GET", f"/api/fleet/remote_synced_integrations/{output_id}/remote_status")
