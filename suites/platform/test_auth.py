@@ -19,10 +19,10 @@ def test_no_credentials_get_401(op, kibana, run_prefix):
 
 
 @pytest.mark.requirement("AUTH-WRONG", category="auth", doc=AUTH_DOC)
-@pytest.mark.parametrize("kind", ["basic", "apikey"])
+@pytest.mark.parametrize("kind", ["basic", "apikey", "apikey-clear"])
 @pytest.mark.parametrize("op", **by_id(OPERATIONS))
 def test_wrong_credentials_get_401(op, kind, kibana, run_prefix):
-    """Wrong credentials of both kinds Kibana accepts, whatever kind the run itself uses."""
+    """Wrong credentials of both kinds Kibana accepts, whatever kind the run itself uses, and an API key not Base64-encoded."""
     response = valid_request(op.id, run_prefix).send(kibana, auth=f"wrong-{kind}")
     expect_envelope(op, response, 401, with_run_credentials=False)
 

@@ -78,3 +78,14 @@ def test_unknown_exception_item_gets_the_documented_404(key, kibana, run_prefix)
         received=response.json(),
         documented=EXCEPTION_404_DOC,
     )
+
+
+TOO_LARGE_DOC = "Kibana refuses a request body over its payload limit (server.maxPayload, 1 MiB by default) with 413 and its error envelope"
+AGENT_KEYS = CATALOG.get("post-apm-agent-keys")
+
+
+@pytest.mark.requirement("ERR-ENVELOPE-413", category="error-envelope", doc=TOO_LARGE_DOC, operation=AGENT_KEYS.id)
+def test_an_oversized_body_gets_the_413_envelope(kibana, run_prefix):
+    body = {"name": f"{run_prefix}too-large", "privileges": ["event:write"], "padding": "x" * (2 * 1024 * 1024)}
+    response = kibana.request("POST", AGENT_KEYS.path, json_body=body)
+    expect_envelope(AGENT_KEYS, response, 413)

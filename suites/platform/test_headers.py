@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from kibana_conformance.catalog import API_VERSION
@@ -48,7 +50,7 @@ def test_missing_version_takes_the_default(op, kibana, run_prefix):
 
 
 @pytest.mark.requirement("HDR-VERSION-MALFORMED", category="headers", doc=VERSION_DOC)
-@pytest.mark.parametrize("version", ["2023-10", "latest", "31-10-2023"])
+@pytest.mark.parametrize("version", ["2023-10", "latest", "31-10-2023", "2023-10-31x"])
 @pytest.mark.parametrize("op", **by_id(OPERATIONS))
 def test_malformed_version_is_refused(op, version, kibana, run_prefix):
     response = valid_request(op.id, run_prefix).send(kibana, headers={"elastic-api-version": version})
@@ -71,11 +73,20 @@ def test_unknown_version_is_refused(op, kibana, run_prefix):
 @pytest.mark.requirement("HDR-JSON-CONTENT-TYPE", category="headers", doc="application/json: the request body's only documented media type")
 @pytest.mark.parametrize("op", **by_id(JSON_BODY_OPERATIONS))
 def test_json_body_with_another_content_type_is_refused(op, kibana, run_prefix):
-    import json
-
     request = valid_request(op.id, run_prefix)
     response = kibana.request(
         op.method, request.path, content=json.dumps(request.json_body), headers={"content-type": "text/plain"}, params=request.query or None
     )
     expect_status(response, (400, 415), "a JSON body sent as text/plain is refused (Kibana answers 415 Unsupported Media Type)")
     expect_envelope(op, response, response.status_code)
+
+
+@pytest.mark.requirement("HDR-JSON-CHARSET", category="headers", doc="application/json: the request body's media type (a charset parameter does not change it)")
+@pytest.mark.parametrize("op", **by_id(JSON_BODY_OPERATIONS))
+def test_json_body_with_a_charset_is_accepted(op, kibana, run_prefix):
+    request = valid_request(op.id, run_prefix)
+    body = request.json_body if request.json_body is not None else {}  # an optional body: the empty object
+    response = kibana.request(
+        op.method, request.path, content=json.dumps(body), headers={"content-type": "application/json; charset=utf-8"}, params=request.query or None
+    )
+    expect_success(response, "a JSON body sent as application/json; charset=utf-8 is JSON")

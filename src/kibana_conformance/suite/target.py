@@ -230,8 +230,10 @@ class Target:
         return {}
 
     def wrong_auth_header(self, kind: str | None = None) -> dict[str, str]:
-        """Wrong credentials of the given kind ("basic" or "apikey"; default: the configured kind)."""
+        """Wrong credentials of the given kind ("basic", "apikey", or "apikey-clear": id:key not Base64-encoded; default: the configured kind)."""
         kind = kind or ("apikey" if self.settings.api_key else "basic")
+        if kind == "apikey-clear":
+            return {"Authorization": "ApiKey kct-wrong-id:kct-wrong-key"}
         if kind == "apikey":
             return {"Authorization": "ApiKey " + base64.b64encode(b"kct-wrong-id:kct-wrong-key").decode()}
         user = self.settings.username or "elastic"

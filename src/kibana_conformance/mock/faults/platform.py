@@ -206,3 +206,34 @@ def _no_content_as_ok(call: Any, proceed: Any) -> Any:
 def _space_dropped(call: Any, proceed: Any) -> None:
     call.space = "default"
     proceed()
+
+
+@fault("platform-api-key-id-only", "an ApiKey value that is not Base64 is read as id:key and only the id is looked up, so any key with a plausible id passes", stage="authenticate")
+def _api_key_id_only(call: Any, proceed: Any) -> None:
+    scheme, _, value = call.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "apikey" and ":" in value:
+        call.user = f"api_key_{value.split(':', 1)[0].strip()}"
+        return
+    proceed()
+
+
+@fault("platform-version-unanchored", "elastic-api-version is matched without an end anchor, so '2023-10-31x' is read as 2023-10-31", stage="check_version")
+def _version_unanchored(call: Any, proceed: Any) -> None:
+    requested = call.headers.get("elastic-api-version", "")
+    if len(requested) > 10 and VERSION_FORMAT.match(requested[:10]):
+        call.headers["elastic-api-version"] = requested[:10]
+    proceed()
+
+
+@fault("platform-content-type-exact", "Fleet routes compare the whole Content-Type with 'application/json', so a charset parameter gets 415", stage="validate", operations=["put-fleet-settings", "put-fleet-package-policies-packagepolicyid"])
+def _content_type_exact(call: Any, proceed: Any) -> None:
+    if call.raw_body and call.headers.get("content-type", "").strip().lower() != "application/json":
+        raise KibanaError(415, "Unsupported Media Type")
+    proceed()
+
+
+@fault("platform-413-rfc-phrase", "413 answers carry the RFC 9110 phrase 'Content Too Large' instead of Boom's 'Request Entity Too Large'", stage="finish")
+def _413_rfc_phrase(call: Any, proceed: Any, reply: Any) -> Any:
+    reply = proceed()
+    body = reply_json(reply) if reply.status == 413 else None
+    return set_json(reply, {**body, "error": "Content Too Large"}) if isinstance(body, dict) else reply
