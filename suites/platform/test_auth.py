@@ -27,6 +27,22 @@ def test_wrong_credentials_get_401(op, kind, kibana, run_prefix):
     expect_envelope(op, response, 401, with_run_credentials=False)
 
 
+SCHEME_DOC = "Authorization: Basic or ApiKey credentials; an authentication scheme is case-insensitive (RFC 9110, section 11.1)"
+READ_OPERATIONS = [op for op in OPERATIONS if not op.is_write]
+
+
+@pytest.mark.requirement("AUTH-SCHEME-CASE", category="auth", doc=SCHEME_DOC)
+@pytest.mark.parametrize("case", ["lower", "upper"])
+@pytest.mark.parametrize("op", **by_id(READ_OPERATIONS))
+def test_the_scheme_is_case_insensitive(op, case, kibana, run_prefix):
+    scheme, _, credentials = kibana.auth_header.get("Authorization", "").partition(" ")
+    if not scheme:
+        pytest.skip("the run sends no credentials")
+    written = scheme.lower() if case == "lower" else scheme.upper()
+    response = valid_request(op.id, run_prefix).send(kibana, auth="none", headers={"Authorization": f"{written} {credentials}"})
+    expect_success(response, f"{SCHEME_DOC}: {written} is {scheme}")
+
+
 REFUSED_DOC = "A request refused with 401 is not carried out."
 
 

@@ -237,3 +237,11 @@ def _413_rfc_phrase(call: Any, proceed: Any, reply: Any) -> Any:
     reply = proceed()
     body = reply_json(reply) if reply.status == 413 else None
     return set_json(reply, {**body, "error": "Content Too Large"}) if isinstance(body, dict) else reply
+
+
+@fault("platform-scheme-case-sensitive", "the entity store route's auth wrapper compares the Authorization scheme case-sensitively, so 'basic' or 'APIKEY' is refused", stage="authenticate", operations=["get-entity-store-engines"])
+def _scheme_case_sensitive(call: Any, proceed: Any) -> None:
+    scheme = call.headers.get("authorization", "").partition(" ")[0]
+    if scheme and scheme not in ("Basic", "ApiKey"):
+        raise KibanaError(401, "Unauthorized")
+    proceed()
