@@ -6,6 +6,7 @@ schema; invalid requests are refused and valid ones accepted; 4xx bodies are Kib
 
 import pytest
 
+from kibana_conformance.catalog import load_catalog
 from kibana_conformance.plugin import current_session
 from kibana_conformance.suite.footprint import RESTORED, Restorer
 from kibana_conformance.suite.properties import call_and_validate
@@ -19,7 +20,7 @@ def _restore_what_fuzzing_changed(request, kibana_session):
     """Generated updates leave Fleet settings and the package policy in any state the schema allows
     (managed, renamed...): written back after the test, the tests that follow start from the real one."""
     label = getattr(request.node, "operation_label", "")
-    restorable = tuple(op for op in RESTORED if label == kibana_session.catalog_label(op))
+    restorable = tuple(op for op in RESTORED if label == load_catalog().get(op).label)
     restorer = None
     if restorable and not kibana_session.settings.read_only:
         restorer = Restorer(kibana_session.target, kibana_session.prefix)

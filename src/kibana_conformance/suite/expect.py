@@ -52,12 +52,16 @@ def expect(condition: bool, summary: str, *, received: Any, documented: str) -> 
 PERMISSION_PREFIX = "permissions:"
 
 
+def forbidden_reason(request_line: str, body: Any) -> str:
+    """Why a test is skipped after a 403: a permissions problem, with the target's own message."""
+    message = body.get("message", "") if isinstance(body, dict) else ""
+    return f"{PERMISSION_PREFIX} {request_line} answered 403; the credentials lack a privilege ({_shorten(str(message), 160)})"
+
+
 def skip_if_forbidden(response: httpx.Response, allowed: Iterable[int] = ()) -> None:
     """A 403 to a valid request means the credentials lack a privilege: a permissions problem, not non-conformance."""
     if response.status_code == 403 and 403 not in set(allowed):
-        body = body_of(response)
-        message = body.get("message", "") if isinstance(body, dict) else ""
-        pytest.skip(f"{PERMISSION_PREFIX} {describe(response)} answered 403; the credentials lack a privilege ({_shorten(message, 160)})")
+        pytest.skip(forbidden_reason(describe(response), body_of(response)))
 
 
 def expect_status(response: httpx.Response, expected: int | Iterable[int], documented: str, *, with_run_credentials: bool = True) -> None:

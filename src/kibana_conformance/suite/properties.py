@@ -193,29 +193,18 @@ def call_and_validate(case: Any, timeout: float) -> None:
     import requests
 
     from .checks import KIBANA_CHECKS
+    from .expect import body_of, forbidden_reason
     from .target import TargetFailure, describe_requests_error
 
     install_transport_guard()
     try:
         response = case.call(session=shared_session())
         if response.status_code == 403:
-            pytest.skip(f"{PERMISSION_PREFIX} {case.method} {case.formatted_path} answered 403; the credentials lack a privilege ({_message(response)})")
+            pytest.skip(forbidden_reason(f"{case.method} {case.formatted_path}", body_of(response)))
         case.validate_response(response, additional_checks=list(KIBANA_CHECKS))
     except requests.exceptions.RequestException as exc:
         what = describe_requests_error(exc, timeout)
         raise TargetFailure(f"{case.method} {case.formatted_path}: {what}", what, "an HTTP response") from None
-
-
-PERMISSION_PREFIX = "permissions:"
-
-
-def _message(response: Any) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return "no JSON body"
-    message = str(body.get("message", "")) if isinstance(body, dict) else ""
-    return message[:160] + ("..." if len(message) > 160 else "")
 
 
 # Set by the plugin: the run's rate limiter (--max-rps), the one the suite's own HTTP client waits on.

@@ -53,10 +53,6 @@ class SuiteSession:
             self._schema = build_schema(self.settings, self.base_url + self.target.space_prefix, self.seed, self.rate)
         return self._schema
 
-    @staticmethod
-    def catalog_label(operation_id: str) -> str:
-        return load_catalog().get(operation_id).label
-
     def describe_target(self) -> str:
         kind = "the bundled mock" if self.embedded else "target"
         version = f", Kibana {self.kibana_version}" if self.kibana_version else ""

@@ -258,7 +258,7 @@ class Target:
         space: str | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
-        """Send a request to an API path; ``auth`` is "valid", "none", "wrong", "wrong-basic" or "wrong-apikey".
+        """Send a request to an API path; ``auth`` is "valid", "none", or "wrong" (optionally "wrong-KIND", a kind of :meth:`wrong_auth_header`).
 
         A transport problem (refused, timed out, cut off, an oversized body) is raised as a
         :class:`TargetFailure`: one readable line, no traceback.

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import KibanaError
+
 STAGES = ("authenticate", "check_xsrf", "check_version", "validate", "handle", "finish")
 
 
@@ -48,6 +50,16 @@ def reply_json(reply: Any) -> Any:
 def set_json(reply: Any, body: Any) -> Any:
     reply.body = json.dumps(body, separators=(",", ":")).encode()
     return reply
+
+
+def refusal_replaced(proceed: Callable[[], Any], status: int, replacement: Callable[[KibanaError], Exception], contains: str = "") -> Any:
+    """``proceed()``, but a refusal with ``status`` (and ``contains`` in its message) raises ``replacement(error)`` instead."""
+    try:
+        return proceed()
+    except KibanaError as error:
+        if error.status != status or contains not in error.message:
+            raise
+        raise replacement(error) from None
 
 
 def fault(

@@ -10,7 +10,7 @@ from .. import pipeline
 from ..call import Reply
 from ..errors import KibanaError
 from ..fleet.models import FleetBackend, fleet_error
-from . import fault, reply_json, set_json
+from . import fault, refusal_replaced, reply_json, set_json
 
 SETTINGS = "put-fleet-settings"
 POLICY = "put-fleet-package-policies-packagepolicyid"
@@ -216,12 +216,7 @@ def output_not_found_unmapped(call, proceed):
 
 def _not_found_as_500(proceed):
     """What an error mapper that does not know the not-found error does: a 500."""
-    try:
-        return proceed()
-    except KibanaError as error:
-        if error.status == 404:
-            raise _internal_error() from None
-        raise
+    return refusal_replaced(proceed, 404, lambda error: _internal_error())
 
 
 @fault("fleet-remote-status-raw-state", "sync_status passes the remote cluster's raw state through in upper case ('COMPLETED') instead of Kibana's values", stage="handle", operations=[REMOTE_STATUS])
@@ -328,10 +323,5 @@ def epm_misaligned(call, proceed):
 
 @fault("fleet-remote-status-lookup-by-type", "the output is looked up among remote Elasticsearch outputs only, so any other output answers 404 instead of 400", stage="handle", operations=["get-fleet-remote-synced-integrations-outputid-remote-status"])
 def remote_status_lookup_by_type(call, proceed):
-    try:
-        return proceed()
-    except KibanaError as error:
-        if error.status != 400 or "not a remote elasticsearch output" not in error.message:
-            raise
-        output_id = call.path_params["outputId"]
-        raise fleet_error(404, f"Output {output_id} not found", "OutputNotFoundError") from None
+    not_found = fleet_error(404, f"Output {call.path_params['outputId']} not found", "OutputNotFoundError")
+    return refusal_replaced(proceed, 400, lambda error: not_found, contains="not a remote elasticsearch output")

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import KibanaError, bad_request
 from ..pipeline import VERSION_FORMAT
-from . import fault, reply_json, set_json
+from . import fault, refusal_replaced, reply_json, set_json
 
 WRITES_POST = ["post-apm-agent-keys", "post-security-ai-assistant-current-user-conversations", "post-endpoint-action-upload"]
 
@@ -51,12 +51,10 @@ def _api_key_format_only(call: Any, proceed: Any) -> None:
 
 @fault("platform-wrong-credentials-forbidden", "wrong credentials on the Logstash route are answered 403 Forbidden (its security wrapper maps every failed check to 403)", stage="authenticate", operations=["put-logstash-pipeline-id"])
 def _wrong_credentials_forbidden(call: Any, proceed: Any) -> None:
-    try:
+    if "authorization" in call.headers:
+        refusal_replaced(proceed, 401, lambda error: KibanaError(403, "Forbidden"))
+    else:
         proceed()
-    except KibanaError as error:
-        if error.status == 401 and "authorization" in call.headers:
-            raise KibanaError(403, "Forbidden") from None
-        raise
 
 
 @fault("platform-malformed-version-defaulted", "a malformed elastic-api-version falls back to the default version instead of 400", stage="check_version", operations=["get-fleet-epm-packages", "put-fleet-settings"])

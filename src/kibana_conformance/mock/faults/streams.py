@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import pipeline
 from ..call import Reply
 from ..errors import KibanaError, bad_request
-from . import fault, reply_json, set_json
+from . import fault, refusal_replaced, reply_json, set_json
 
 GROUP = "get-streams-name-group"
 
@@ -68,9 +68,5 @@ def body_not_validated(call, proceed):
 
 @fault("streams-group-lookup-by-type", "the stream is looked up among group streams only, so a stream that is not a group answers 404 instead of 400", stage="handle", operations=[GROUP])
 def lookup_by_type(call, proceed):
-    try:
-        return proceed()
-    except KibanaError as error:
-        if error.status != 400 or "not a group stream" not in error.message:
-            raise
-        raise KibanaError(404, f"Stream definition for {call.path_params['name']} not found") from None
+    not_found = KibanaError(404, f"Stream definition for {call.path_params['name']} not found")
+    return refusal_replaced(proceed, 400, lambda error: not_found, contains="not a group stream")
