@@ -67,8 +67,10 @@ def test_settings_update_persists_and_echoes_all_stored_fields(api: httpx.Client
     assert second["additional_yaml_config"] == "agent.logging.level: debug"
 
 
-def test_settings_nested_object_is_merged(api: httpx.Client) -> None:
-    item = put_settings(api, {"delete_unenrolled_agents": {"enabled": True}}).json()["item"]
+def test_settings_nested_object_needs_both_flags(api: httpx.Client) -> None:
+    # Kibana's PutSettingsRequestSchema: delete_unenrolled_agents is {enabled, is_preconfigured}, both required.
+    assert put_settings(api, {"delete_unenrolled_agents": {"enabled": True}}).status_code == 400
+    item = put_settings(api, {"delete_unenrolled_agents": {"enabled": True, "is_preconfigured": False}}).json()["item"]
     assert item["delete_unenrolled_agents"] == {"enabled": True, "is_preconfigured": False}
 
 
