@@ -118,6 +118,20 @@ def test_seeded_outputs_are_found_by_id_in_every_space(api: httpx.Client, output
     assert item["hosts"]
 
 
+def test_fields_left_empty_are_answered_as_null(api: httpx.Client) -> None:
+    # Kibana answers proxy_id, ca_sha256 and ca_trusted_fingerprint as null on outputs that set none.
+    response = api.get("/api/fleet/outputs/logstash-output")
+    assert_conforms(OUTPUT, response)
+    item = response.json()["item"]
+    assert (item["proxy_id"], item["ca_sha256"], item["ca_trusted_fingerprint"]) == (None, None, None)
+
+
+def test_output_id_longer_than_kibana_allows_is_400(api: httpx.Client) -> None:
+    response = api.get(f"/api/fleet/outputs/{'o' * 51}")
+    assert_conforms(OUTPUT, response)
+    assert "outputId" in fleet_error(response, 400, "RequestValidationError")
+
+
 def test_unknown_output_is_404(api: httpx.Client) -> None:
     response = api.get("/api/fleet/outputs/no-such-output")
     assert_conforms(OUTPUT, response)

@@ -172,7 +172,18 @@ def settings() -> dict[str, Any]:
 
 
 def outputs() -> dict[str, dict[str, Any]]:
-    common = {"is_default": False, "is_default_monitoring": False, "is_internal": False, "is_preconfigured": False, "config_yaml": ""}
+    # Kibana stores the fields a form left empty as null (the Fleet UI saves proxy_id: null) and
+    # answers them so: models/output.ts types them null or string.
+    common = {
+        "is_default": False,
+        "is_default_monitoring": False,
+        "is_internal": False,
+        "is_preconfigured": False,
+        "config_yaml": "",
+        "proxy_id": None,
+        "ca_sha256": None,
+        "ca_trusted_fingerprint": None,
+    }
     items = [
         {
             **common,
