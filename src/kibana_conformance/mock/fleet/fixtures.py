@@ -236,12 +236,15 @@ def outputs() -> dict[str, dict[str, Any]]:
 
 
 def remote_sync_status() -> dict[str, dict[str, Any]]:
-    """What the remote cluster of each syncing output reports, keyed by output id."""
+    """What the remote cluster of each syncing output reports, keyed by output id.
+
+    Kibana's current response schema requires ``install_status`` ({main, remote?}) on each integration.
+    """
     return {
         "remote-es-output": {
             "integrations": [
-                {"id": "system", "package_name": "system", "package_version": "1.64.0", "sync_status": "completed", "updated_at": "2025-02-03T16:45:12.330Z"},
-                {"id": "nginx", "package_name": "nginx", "package_version": "1.24.0", "sync_status": "synchronizing", "updated_at": "2025-02-04T09:01:44.102Z"},
+                {"id": "system", "package_name": "system", "package_version": "1.64.0", "sync_status": "completed", "updated_at": "2025-02-03T16:45:12.330Z", "install_status": {"main": "installed", "remote": "installed"}},
+                {"id": "nginx", "package_name": "nginx", "package_version": "1.24.0", "sync_status": "synchronizing", "updated_at": "2025-02-04T09:01:44.102Z", "install_status": {"main": "installed", "remote": "installing"}},
                 {
                     "id": "apm",
                     "package_name": "apm",
@@ -249,6 +252,7 @@ def remote_sync_status() -> dict[str, dict[str, Any]]:
                     "sync_status": "failed",
                     "updated_at": "2025-02-04T09:02:10.877Z",
                     "error": "Failed to install apm-9.0.0 on the remote cluster: package requires Kibana ^9.0.0, remote is 8.17.2",
+                    "install_status": {"main": "installed", "remote": "install_failed"},
                 },
             ],
             "custom_assets": {
