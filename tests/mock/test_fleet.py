@@ -217,6 +217,25 @@ def test_package_list(api: httpx.Client, prefix: str) -> None:
     assert items["nginx"]["installationInfo"]["version"] == "1.24.0" != items["nginx"]["version"]
 
 
+def test_package_list_by_category(api: httpx.Client) -> None:
+    response = api.get("/api/fleet/epm/packages", params={"category": "security", "prerelease": "true", "withPackagePoliciesCount": "false"})
+    assert response.status_code == 200
+    assert_conforms(PACKAGES, response)
+    assert sorted(p["name"] for p in response.json()["items"]) == ["endpoint", "system"]
+
+
+def test_package_list_refuses_an_unknown_query_parameter(api: httpx.Client) -> None:
+    response = api.get("/api/fleet/epm/packages", params={"perPage": "10"})
+    assert_conforms(PACKAGES, response)
+    assert "perPage" in fleet_error(response, 400, "RequestValidationError")
+
+
+def test_package_list_refuses_a_prerelease_that_is_not_a_boolean(api: httpx.Client) -> None:
+    response = api.get("/api/fleet/epm/packages", params={"prerelease": "sometimes"})
+    assert_conforms(PACKAGES, response)
+    assert "prerelease" in fleet_error(response, 400, "RequestValidationError")
+
+
 # --- package policies -------------------------------------------------------------
 
 

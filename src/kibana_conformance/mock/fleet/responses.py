@@ -27,7 +27,13 @@ def get_agent_data(call: Call) -> Reply:
 
 
 def list_packages(call: Call) -> Reply:
-    return Reply(200, {"items": FleetBackend.of(call).list_packages()})
+    # Kibana's route accepts category, prerelease, excludeInstallStatus and withPackagePoliciesCount
+    # (rest_spec/epm.ts); the mock's packages are all GA, so only the category narrows the list.
+    items = FleetBackend.of(call).list_packages()
+    category = call.query.get("category")
+    if category is not None:
+        items = [item for item in items if category in item.get("categories", [])]
+    return Reply(200, {"items": items})
 
 
 def update_package_policy(call: Call) -> Reply:
