@@ -85,6 +85,15 @@ def test_missing_pipeline_is_400(api: httpx.Client) -> None:
     assert "empty" not in pipelines(api)
 
 
+def test_unknown_body_key_is_400(api: httpx.Client) -> None:
+    # Kibana's body schema (config-schema) refuses keys it does not name; settings stays open.
+    response = api.put("/api/logstash/pipeline/extra", json={**DOCUMENT_EXAMPLE, "username": "someone"})
+    assert response.status_code == 400
+    assert_conforms(OP, response)
+    assert "username" in response.json()["message"]
+    assert "extra" not in pipelines(api)
+
+
 def test_without_xsrf_is_400(api: httpx.Client, mock_server: MockServer) -> None:
     response = httpx.put(f"{mock_server.url}/api/logstash/pipeline/noxsrf", json={"pipeline": "x"}, auth=(USERNAME, PASSWORD))
     assert response.status_code == 400
