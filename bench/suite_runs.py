@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import kibana_conformance, mock_process  # noqa: E402
 
 from kibana_conformance.openapi import default_document  # noqa: E402
-from kibana_conformance.runner import suites_dir  # noqa: E402
+from kibana_conformance.paths import suites_dir  # noqa: E402
 from kibana_conformance.selftest import peer_config  # noqa: E402
 
 CREDENTIALS = ["--username", "elastic", "--password", "changeme"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kibana_conformance.suite.target import Redactor
+from kibana_conformance.redaction import Redactor
 
 API_KEY = "kct-leak-id:kct-leak-Secret-Value-42"
 PASSWORD = "kct-leak-P4ssw0rd!"

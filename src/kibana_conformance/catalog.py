@@ -139,21 +139,47 @@ class Operation:
                 return param
         return None
 
-    def validator(self, schema: dict[str, Any]) -> Draft202012Validator:
-        """A validator for a schema fragment of this file (refs resolve within the file)."""
-        return Validator(schema, registry=self.registry, format_checker=FORMAT_CHECKER)
+    def validator(self, schema: dict[str, Any], purpose: str = "document") -> Draft202012Validator:
+        """A validator for a schema fragment of this file (refs resolve within the file, as transformed for ``purpose``)."""
+        registry = self.registry if purpose == "document" else self.purpose_registry(purpose)
+        return Validator(schema, registry=registry, format_checker=FORMAT_CHECKER)
 
     @functools.cache
-    def def_validator(self, ref: str) -> Draft202012Validator:
-        return self.validator({"$ref": f"{self.raw['$id']}{ref}"})
+    def purpose_raw(self, purpose: str) -> dict[str, Any]:
+        """The file as the suite uses it for ``purpose`` (see :mod:`kibana_conformance.provenance`)."""
+        from .provenance import file_for
 
-    def request_validator(self, content_type: str) -> Draft202012Validator | None:
+        return file_for(self.raw, purpose)
+
+    @functools.cache
+    def purpose_registry(self, purpose: str) -> Registry:
+        return Registry().with_resource(self.raw["$id"], Resource.from_contents(self.purpose_raw(purpose)))
+
+    @functools.cached_property
+    def has_divergence(self) -> bool:
+        from .provenance import has_divergence
+
+        return has_divergence(self.raw)
+
+    def divergence_evidence(self) -> list[dict[str, Any]]:
+        """The decisions that record where Kibana's behaviour differs from the document."""
+        return [
+            {"decision": d["id"], "divergence": d["divergence"], "evidence": d.get("evidence", [])}
+            for d in self.raw.get("decisions", [])
+            if "divergence" in d
+        ]
+
+    @functools.cache
+    def def_validator(self, ref: str, purpose: str = "document") -> Draft202012Validator:
+        return self.validator({"$ref": f"{self.raw['$id']}{ref}"}, purpose)
+
+    def request_validator(self, content_type: str, purpose: str = "document") -> Draft202012Validator | None:
         media = (self.request_body or {}).get("content", {}).get(content_type)
-        return self.def_validator(media["schema"]["$ref"]) if media else None
+        return self.def_validator(media["schema"]["$ref"], purpose) if media else None
 
-    def response_validator(self, status: int | str, content_type: str = "application/json") -> Draft202012Validator | None:
+    def response_validator(self, status: int | str, content_type: str = "application/json", purpose: str = "document") -> Draft202012Validator | None:
         media = self.responses.get(str(status), {}).get("content", {}).get(content_type)
-        return self.def_validator(media["schema"]["$ref"]) if media else None
+        return self.def_validator(media["schema"]["$ref"], purpose) if media else None
 
     def parameter_validator(self, param: dict[str, Any]) -> Draft202012Validator:
         return self._parameter_validator(param["in"], param["name"])

@@ -11,9 +11,10 @@ from typing import NoReturn
 
 from . import __version__, exit_codes
 from .catalog import CatalogError, load_catalog
-from .mock.config import DEFAULT_PASSWORD, DEFAULT_USERNAME
-from .openapi import assemble
+from .openapi import DOCUMENT_PURPOSES, assemble
+from .options import SettingsError
 from .runner import add_run_arguments
+from .mock.config import DEFAULT_PASSWORD, DEFAULT_USERNAME
 
 
 class UsageError(Exception):
@@ -26,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_openapi(args: argparse.Namespace) -> int:
-    text = json.dumps(assemble(load_catalog()), indent=2) + "\n"
+    text = json.dumps(assemble(load_catalog(), args.purpose), indent=2) + "\n"
     if args.output is None:
         sys.stdout.write(text)
         return exit_codes.CONFORMANT
@@ -74,10 +75,7 @@ def _cmd_mock(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from .runner import run
 
-    try:
-        return run(args)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    return run(args)
 
 
 def _cmd_selftest(args: argparse.Namespace) -> int:
@@ -124,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     openapi = commands.add_parser("openapi", help="print the assembled OpenAPI 3.1 document")
     openapi.add_argument("--output", "-o", type=Path, metavar="FILE", help="write it to FILE instead of stdout")
+    openapi.add_argument(
+        "--purpose",
+        choices=DOCUMENT_PURPOSES,
+        default="document",
+        help="document: the schema files as written; positive/negative: what the property tests generate valid/invalid requests from",
+    )
     openapi.set_defaults(handler=_cmd_openapi)
 
     listing = commands.add_parser("list", help="list the operations under test")
@@ -172,12 +176,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (UsageError, CatalogError) as exc:
+    except (UsageError, CatalogError, SettingsError) as exc:
         print(f"kibana-conformance: error: {exc}", file=sys.stderr)
         return exit_codes.USAGE_ERROR
     except KeyboardInterrupt:
         print("kibana-conformance: interrupted", file=sys.stderr)
-        return 130
+        return exit_codes.INTERRUPTED
+    except Exception as exc:  # our own bug: one line and exit 4, never "not conformant"
+        print(f"kibana-conformance: internal error: {type(exc).__name__}: {exc} (this is a bug of kibana-conformance)", file=sys.stderr)
+        return exit_codes.INTERNAL_ERROR
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Shared by the mock's own tests and the suite's checks, so both read the contract
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -61,10 +62,10 @@ def _platform_validator(op: Operation) -> Draft202012Validator:
     return Draft202012Validator(PLATFORM_ERROR_SCHEMAS[op.error_dialect])
 
 
-def body_validator(op: Operation, status: int) -> Draft202012Validator | None:
+def body_validator(op: Operation, status: int, purpose: str = "document") -> Draft202012Validator | None:
     """The schema a body with this status must match (the documented one, else the platform envelope)."""
     if str(status) in op.responses:
-        return op.response_validator(status)
+        return op.response_validator(status, purpose=purpose)
     if 400 <= status < 500:
         return _platform_validator(op)
     return None
@@ -78,8 +79,12 @@ def schema_problems(validator: Draft202012Validator, body: Any, limit: int = 5) 
     return problems
 
 
-def response_problems(op: Operation, status: int, content_type: str | None, content: bytes) -> list[str]:
-    """Everything in a response that the schemas do not allow; empty when it conforms."""
+def response_problems(op: Operation, status: int, content_type: str | None, content: bytes, purpose: str = "document") -> list[str]:
+    """Everything in a response that the schemas (as transformed for ``purpose``) do not allow; empty when it conforms.
+
+    ``document`` holds a response to the file as written (the mock's own answers); ``response``
+    to what the document or Kibana states; ``kibana`` to that with Kibana's recorded divergences.
+    """
     if not documented_status(op, status):
         return [f"status {status} is not documented for {op.label} (documented: {', '.join(op.responses)})"]
     documented = op.responses.get(str(status), {})
@@ -91,8 +96,25 @@ def response_problems(op: Operation, status: int, content_type: str | None, cont
         body = json.loads(content)
     except ValueError:
         return ["body is not valid JSON"]
-    validator = body_validator(op, status)
+    validator = body_validator(op, status, purpose)
     return schema_problems(validator, body) if validator else []
+
+
+@dataclass(frozen=True)
+class ResponseVerdict:
+    """What a response breaks of what is stated, and the known divergence it shows instead (if any)."""
+
+    problems: list[str]
+    divergences: list[dict[str, Any]]
+
+
+def check_response(op: Operation, status: int, content_type: str | None, content: bytes) -> ResponseVerdict:
+    """A response against what the document or Kibana states: a response that breaks the document
+    but shows Kibana's recorded behaviour is a known divergence, not a problem."""
+    problems = response_problems(op, status, content_type, content, purpose="response")
+    if problems and op.has_divergence and not response_problems(op, status, content_type, content, purpose="kibana"):
+        return ResponseVerdict([], op.divergence_evidence())
+    return ResponseVerdict(problems, [])
 
 
 def envelope_problems(op: Operation, status: int, body: Any) -> list[str]:

@@ -5,3 +5,5 @@ NOT_CONFORMANT = 1
 USAGE_ERROR = 2
 TARGET_UNAVAILABLE = 3
 INTERNAL_ERROR = 4
+INCOMPLETE = 5  # no failure, but the suite could not judge some tests (errors), or nothing was verified
+INTERRUPTED = 130

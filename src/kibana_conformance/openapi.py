@@ -8,6 +8,7 @@ from typing import Any
 
 from . import __version__
 from .catalog import API_VERSION, Catalog, Operation, load_catalog
+from .provenance import positive_request_schema, schema_for
 
 PLATFORM_ERROR_STATUS = "4XX"
 SECURITY_SCHEMES = {
@@ -50,26 +51,32 @@ PLATFORM_ERROR_SCHEMAS = {
 }
 
 
-def component_name(op: Operation, def_name: str) -> str:
-    return f"{op.id}.{def_name}"
+# The documents the suite assembles: as written, and the two the property tests generate from.
+DOCUMENT_PURPOSES = ("document", "positive", "negative")
+REQUEST_PURPOSE = {"document": "document", "positive": "request-positive", "negative": "request-negative"}
+RESPONSE_PURPOSE = {"document": "document", "positive": "response", "negative": "response"}
 
 
-def _rewrite_refs(node: Any, op: Operation) -> Any:
+def component_name(op: Operation, def_name: str, namespace: str = "") -> str:
+    return f"{op.id}.{namespace}{def_name}"
+
+
+def _rewrite_refs(node: Any, op: Operation, namespace: str = "") -> Any:
     if isinstance(node, dict):
         out = {}
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
-                out[key] = f"#/components/schemas/{component_name(op, value.removeprefix('#/$defs/'))}"
+                out[key] = f"#/components/schemas/{component_name(op, value.removeprefix('#/$defs/'), namespace)}"
             else:
-                out[key] = _rewrite_refs(value, op)
+                out[key] = _rewrite_refs(value, op, namespace)
         return out
     if isinstance(node, list):
-        return [_rewrite_refs(item, op) for item in node]
+        return [_rewrite_refs(item, op, namespace) for item in node]
     return node
 
 
-def _media(media: dict[str, Any], op: Operation) -> dict[str, Any]:
-    out: dict[str, Any] = {"schema": _rewrite_refs(media["schema"], op)}
+def _media(media: dict[str, Any], op: Operation, namespace: str = "", schema: Any = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"schema": schema if schema is not None else _rewrite_refs(media["schema"], op, namespace)}
     if "encoding" in media:
         out["encoding"] = copy.deepcopy(media["encoding"])
     if "examples" in media:
@@ -84,9 +91,9 @@ def _media(media: dict[str, Any], op: Operation) -> dict[str, Any]:
     return out
 
 
-def _parameter(param: dict[str, Any], op: Operation) -> dict[str, Any]:
-    out = {k: copy.deepcopy(v) for k, v in param.items() if k != "source"}
-    out["schema"] = _rewrite_refs(out["schema"], op)
+def _parameter(param: dict[str, Any], op: Operation, purpose: str = "document") -> dict[str, Any]:
+    out = {k: copy.deepcopy(v) for k, v in param.items() if k not in ("source", "provenance", "lossy")}
+    out["schema"] = _rewrite_refs(schema_for(param["schema"], REQUEST_PURPOSE[purpose]), op)
     out["x-source"] = param["source"]
     if param["in"] == "header" and param["required"] and "default" in param["schema"]:
         # "Required" with a "Default value": an absent header takes the default, as Kibana's
@@ -96,13 +103,21 @@ def _parameter(param: dict[str, Any], op: Operation) -> dict[str, Any]:
     return out
 
 
-def _operation(op: Operation) -> dict[str, Any]:
+def _request_schema(op: Operation, media: dict[str, Any], purpose: str) -> Any:
+    if purpose != "positive":
+        return None  # the reference, into this purpose's components
+    examples = [example["value"] for example in media.get("examples", {}).values()]
+    return positive_request_schema(op.raw, media["schema"]["$ref"], examples)
+
+
+def _operation(op: Operation, purpose: str = "document") -> dict[str, Any]:
+    response_namespace = "" if purpose == "document" else "response."
     out: dict[str, Any] = {
         "operationId": op.id,
         "summary": op.title,
         "description": op.description,
         "tags": [op.area],
-        "parameters": [_parameter(p, op) for p in op.parameters],
+        "parameters": [_parameter(p, op, purpose) for p in op.parameters],
         "responses": {},
         "x-kibana-area": op.area,
         "x-error-dialect": op.error_dialect,
@@ -113,12 +128,12 @@ def _operation(op: Operation) -> dict[str, Any]:
     if op.request_body:
         out["requestBody"] = {
             "required": op.request_body["required"],
-            "content": {ct: _media(m, op) for ct, m in op.request_body["content"].items()},
+            "content": {ct: _media(m, op, schema=_request_schema(op, m, purpose)) for ct, m in op.request_body["content"].items()},
         }
     for status, response in op.responses.items():
         entry: dict[str, Any] = {"description": response["description"]}
         if "content" in response:
-            entry["content"] = {ct: _media(m, op) for ct, m in response["content"].items()}
+            entry["content"] = {ct: _media(m, op, response_namespace) for ct, m in response["content"].items()}
         out["responses"][status] = entry
     out["responses"][PLATFORM_ERROR_STATUS] = {
         "description": "Kibana's error envelope for this area: the platform answers authentication, "
@@ -129,14 +144,25 @@ def _operation(op: Operation) -> dict[str, Any]:
     return out
 
 
-def assemble(catalog: Catalog) -> dict[str, Any]:
-    """One OpenAPI 3.1 document with every operation, its parameters, bodies and responses."""
+def assemble(catalog: Catalog, purpose: str = "document") -> dict[str, Any]:
+    """One OpenAPI 3.1 document with every operation, its parameters, bodies and responses.
+
+    ``document``: the schema files as written (provenance annotations included). ``positive`` and
+    ``negative``: what the property tests generate valid and invalid requests from, with the
+    responses as they are checked (see :mod:`kibana_conformance.provenance`).
+    """
+    if purpose not in DOCUMENT_PURPOSES:
+        raise ValueError(f"unknown document purpose {purpose!r}; purposes are {', '.join(DOCUMENT_PURPOSES)}")
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}
     for op in catalog:
-        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
-        for def_name, schema in op.raw["$defs"].items():
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, purpose)
+        request_raw = op.raw if purpose == "document" else op.purpose_raw(REQUEST_PURPOSE[purpose])
+        for def_name, schema in request_raw["$defs"].items():
             schemas[component_name(op, def_name)] = _rewrite_refs(schema, op)
+        if purpose != "document":
+            for def_name, schema in op.purpose_raw(RESPONSE_PURPOSE[purpose])["$defs"].items():
+                schemas[component_name(op, def_name, "response.")] = _rewrite_refs(schema, op, "response.")
     return {
         "openapi": "3.1.0",
         "info": {
@@ -154,6 +180,6 @@ def assemble(catalog: Catalog) -> dict[str, Any]:
 
 
 @functools.cache
-def default_document() -> dict[str, Any]:
+def default_document(purpose: str = "document") -> dict[str, Any]:
     """The assembled document for the shipped schemas, built once per process; do not mutate it."""
-    return assemble(load_catalog())
+    return assemble(load_catalog(), purpose)

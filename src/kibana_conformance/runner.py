@@ -3,71 +3,100 @@
 from __future__ import annotations
 
 import argparse
+import configparser
+import os
+import tomllib
 from pathlib import Path
 from typing import Any
 
 from . import exit_codes
-from .suite.settings import OPTIONS
+from .options import DEFAULT_REPORT_DIR, OPTIONS
+from .paths import suites_dir
 
-PYTEST_EXIT_CODES = {0: exit_codes.CONFORMANT, 1: exit_codes.NOT_CONFORMANT, 2: 130, 4: exit_codes.USAGE_ERROR, 5: exit_codes.USAGE_ERROR}
-
-
-def suites_dir() -> Path:
-    """The suites shipped in the package, or the checkout's ``suites/`` when run from source."""
-    packaged = Path(__file__).resolve().parent / "suites"
-    if (packaged / "conftest.py").is_file():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "suites"
+VERDICT_EXIT_CODES = {
+    "conformant": exit_codes.CONFORMANT,
+    "not conformant": exit_codes.NOT_CONFORMANT,
+    "incomplete": exit_codes.INCOMPLETE,
+    "interrupted": exit_codes.INTERRUPTED,
+    "internal error": exit_codes.INTERNAL_ERROR,
+}
+PYTEST_EXIT_CODES = {2: exit_codes.INTERRUPTED, 3: exit_codes.INTERNAL_ERROR, 4: exit_codes.USAGE_ERROR, 5: exit_codes.USAGE_ERROR}
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    """The plugin's options, with the same names, plus where reports go."""
+    """The plugin's options, with the same names, plus the worker count and extra pytest arguments."""
     for option in OPTIONS:
+        help_text = option.help + (f" [env {option.env}]" if option.env else "")
         if option.kind == "bool":
-            parser.add_argument(option.flag, dest=option.dest, action="store_true", help=option.help)
+            parser.add_argument(option.flag, dest=option.dest, action="store_true", help=help_text)
+        elif option.kind == "list":
+            parser.add_argument(option.flag, dest=option.dest, action="append", default=[], metavar=option.metavar, help=help_text)
         else:
-            parser.add_argument(option.flag, dest=option.dest, metavar=option.metavar, help=f"{option.help} [env {option.env}]")
-    parser.add_argument("--resource", action="append", default=[], metavar="NAME=VALUE", help="an existing resource on the target (repeatable)")
-    parser.add_argument("--mock-fault", action="append", default=[], metavar="NAME", help="switch on a fault in the bundled mock (repeatable)")
-    parser.add_argument("--baseline", metavar="FILE", help="accepted deviations (YAML): covered failures do not fail the gate")
-    parser.add_argument("--baseline-prune", action="store_true", help="rewrite --baseline without the entries whose checks pass now")
-    parser.add_argument("--baseline-update", action="store_true", help="write the current failures as a new baseline for review")
-    parser.add_argument("--target-flavour", metavar="NAME", help="apply a flavour's known divergences (stateful, serverless)")
-    parser.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="where reports go (default: reports)")
+            parser.add_argument(option.flag, dest=option.dest, metavar=option.metavar, help=help_text)
     parser.add_argument("-n", "--workers", dest="workers", metavar="N", help="run with pytest-xdist on N processes (or 'auto')")
     parser.add_argument("pytest_args", nargs="*", metavar="-- PYTEST ARGS", help="extra arguments for pytest, after --")
 
 
+def report_dir(args: argparse.Namespace) -> Path:
+    return Path(args.kibana_report_dir or os.environ.get("KIBANA_CONFORMANCE_REPORT_DIR") or DEFAULT_REPORT_DIR)
+
+
+def user_ini_file(cwd: Path) -> Path | None:
+    """The pytest configuration file of the working folder, where pytest itself would find it (so its ``kibana_*`` keys apply)."""
+    for name in ("pytest.ini", ".pytest.ini"):
+        if (cwd / name).is_file():
+            return cwd / name
+    pyproject = cwd / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            if "ini_options" in tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("pytest", {}):
+                return pyproject
+        except (OSError, tomllib.TOMLDecodeError):
+            pass
+    for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
+        path = cwd / name
+        if path.is_file():
+            parser = configparser.ConfigParser(interpolation=None)
+            try:
+                parser.read(path, encoding="utf-8")
+            except configparser.Error:
+                continue
+            if parser.has_section(section):
+                return path
+    return None
+
+
 def pytest_arguments(args: argparse.Namespace) -> list[str]:
-    argv = [str(suites_dir())]
+    suites = suites_dir()
+    argv = [str(suites)]
     for option in OPTIONS:
-        value = getattr(args, option.dest)
+        value = getattr(args, option.dest, None)
         if option.kind == "bool":
             if value:
                 argv.append(option.flag)
+        elif option.kind == "list":
+            argv += [f"{option.flag}={v}" for v in value or []]
         elif value is not None:
             argv.append(f"{option.flag}={value}")
-    argv += [f"--resource={r}" for r in args.resource]
-    argv += [f"--mock-fault={f}" for f in args.mock_fault]
-    for flag, value in (("--baseline", args.baseline), ("--target-flavour", args.target_flavour)):
-        if value:
-            argv.append(f"{flag}={value}")
-    argv += [flag for flag, on in (("--baseline-prune", args.baseline_prune), ("--baseline-update", args.baseline_update)) if on]
     if args.workers:
         argv += ["-n", str(args.workers)]
-    report_dir: Path = args.report_dir
+    folder = report_dir(args)
+    ini = user_ini_file(Path.cwd())
+    if ini is not None:
+        argv += ["-c", str(ini)]
     argv += [
-        # The suites fail through expect() with their own messages; rewriting every plugin's asserts
-        # costs each process seconds (more where bytecode caching is off).
+        # Node ids read suites/..., wherever the package is installed.
+        f"--rootdir={suites.parent}",
+        # The suites fail through their own findings; rewriting every plugin's asserts costs each process seconds.
         "--assert=plain",
         "-p",
         "no:cacheprovider",
         # `run` imports the package before pytest starts, so pytest cannot rewrite its asserts (it has none).
         "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
-        f"--report-dir={report_dir}",
-        f"--junitxml={report_dir / 'junit.xml'}",
-        f"--alluredir={report_dir / 'allure-results'}",
+        f"--report-dir={folder}",
+        f"--junitxml={folder / 'junit.xml'}",
+        f"--alluredir={folder / 'allure-results'}",
         "-o",
         "junit_family=xunit1",
         "-o",
@@ -76,20 +105,43 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
     return argv + list(args.pytest_args)
 
 
+class _OutcomePlugin:
+    """Registers the run's outcome object under the name the lifecycle looks it up by."""
+
+    def __init__(self, outcome: Any) -> None:
+        self.outcome = outcome
+
+    def pytest_configure(self, config: Any) -> None:
+        from .lifecycle import OUTCOME_PLUGIN
+
+        if not config.pluginmanager.has_plugin(OUTCOME_PLUGIN):
+            config.pluginmanager.register(self.outcome, OUTCOME_PLUGIN)
+
+
+def exit_code(pytest_code: int, outcome: Any) -> int:
+    if outcome.target_unavailable:
+        return exit_codes.TARGET_UNAVAILABLE
+    if outcome.internal_error:
+        return exit_codes.INTERNAL_ERROR
+    if outcome.verdict is None:
+        return PYTEST_EXIT_CODES.get(pytest_code, exit_codes.INTERNAL_ERROR)
+    if outcome.report_problems and outcome.verdict != "interrupted":
+        return exit_codes.INTERNAL_ERROR
+    return VERDICT_EXIT_CODES.get(outcome.verdict, exit_codes.INTERNAL_ERROR)
+
+
 def run(args: argparse.Namespace) -> int:
     import pytest
 
-    from . import plugin
+    from .lifecycle import Outcome
 
-    try:
-        args.report_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ValueError(f"cannot create the report folder {args.report_dir}: {exc.strerror}") from None
-    plugin.LAST_RUN.clear()
-    code = int(pytest.main(pytest_arguments(args)))
-    if code == 3:
-        return exit_codes.TARGET_UNAVAILABLE if plugin.LAST_RUN.get("target_unavailable") else exit_codes.INTERNAL_ERROR
-    return PYTEST_EXIT_CODES.get(code, exit_codes.INTERNAL_ERROR)
+    outcome = Outcome()
+    code = int(pytest.main(pytest_arguments(args), plugins=[_OutcomePlugin(outcome)]))
+    for problem in outcome.report_problems:
+        print(f"kibana-conformance: {problem}", flush=True)
+    if outcome.internal_error:
+        print(f"kibana-conformance: internal error: {outcome.internal_error}", flush=True)
+    return exit_code(code, outcome)
 
 
 def namespace(**values: Any) -> argparse.Namespace:

@@ -20,7 +20,7 @@ from typing import Any
 
 from .mock.faults import Fault, catalogue
 from .openapi import default_document
-from .runner import suites_dir
+from .paths import suites_dir
 
 CLEAN = "(clean mock)"
 
@@ -103,11 +103,12 @@ def run_suite(faults: list[str], seed: int, options: Options, operations: list[s
 
 def peer_config(base_url: str, seed: int, max_examples: int) -> str:
     """schemathesis.toml for the plain CLI: same document, examples, phases and test data as the suite."""
-    from .suite.resources import pinned_path_parameters
+    from .fixture_ids import RESOURCES
+    from .suite.profiles import pinned_path_parameters
 
     lines = [f'base-url = "{base_url}"', f"seed = {seed}", "[generation]", f"max-examples = {max_examples}", 'database = "none"']
     lines += ["[auth.basic]", 'username = "elastic"', 'password = "changeme"']
-    for op_id, parameters in pinned_path_parameters().items():
+    for op_id, parameters in pinned_path_parameters(RESOURCES).items():
         lines += ["[[operations]]", f'include-operation-id = "{op_id}"', "[operations.parameters]"]
         lines += [f'"path.{name}" = "{value}"' for name, value in parameters.items()]
     return "\n".join(lines) + "\n"

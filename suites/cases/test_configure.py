@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from kibana_conformance.catalog import load_catalog
+from kibana_conformance.suite import read
 from kibana_conformance.suite.expect import expect, expect_conforms, expect_success
 
 OP = load_catalog().get("get-cases-configure")
@@ -32,11 +33,11 @@ def _configurations(kibana: Any, owner: str | list[str] | None = None) -> list[d
     response = kibana.request("GET", PATH, params={"owner": owner} if owner is not None else None)
     expect_success(response, "Get case settings")
     expect_conforms(OP, response)
-    return response.json()
+    return read.objects(read.body(response, list, documented=FILTER_DOC), where="the configurations", documented=FILTER_DOC)
 
 
 def _key(configuration: dict[str, Any]) -> str:
-    return configuration.get("id") or json.dumps(configuration, sort_keys=True)
+    return str(configuration.get("id") or json.dumps(configuration, sort_keys=True))
 
 
 def _label(owner: str | list[str]) -> str:
@@ -84,22 +85,28 @@ def test_no_filter_answers_every_filtered_configuration(kibana):
 
 
 def _repeated(values: list[Any]) -> list[Any]:
+    values = [json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v for v in values]
     return sorted({v for v in values if values.count(v) > 1}, key=str)
+
+
+def _objects(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _custom_field_problems(configuration: dict[str, Any]) -> list[str]:
     problems = []
-    fields = configuration.get("customFields") or []
+    fields = _objects(configuration.get("customFields"))
     problems += [f"customFields key {k!r} is repeated" for k in _repeated([f.get("key") for f in fields])]
     types = {f.get("key"): f.get("type") for f in fields}
     for field in fields:
         expected = VALUE_TYPES.get(field.get("type"))
         if "defaultValue" in field and field["defaultValue"] is not None and expected and not isinstance(field["defaultValue"], expected):
             problems.append(f"custom field {field.get('key')!r} of type {field.get('type')} has defaultValue {field['defaultValue']!r}")
-    templates = configuration.get("templates") or []
+    templates = _objects(configuration.get("templates"))
     problems += [f"template key {k!r} is repeated" for k in _repeated([t.get("key") for t in templates])]
     for template in templates:
-        values = (template.get("caseFields") or {}).get("customFields") or []
+        case_fields = template.get("caseFields")
+        values = _objects(case_fields.get("customFields") if isinstance(case_fields, dict) else None)
         problems += [f"template {template.get('key')!r} sets custom field {k!r} twice" for k in _repeated([v.get("key") for v in values])]
         for value in values:
             key, kind = value.get("key"), value.get("type")

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from kibana_conformance.catalog import load_catalog
+from kibana_conformance.suite import read
 from kibana_conformance.suite.expect import expect, expect_conforms, expect_envelope, expect_success
 
 CATALOG = load_catalog()
@@ -29,7 +30,7 @@ def _agent_data(kibana: Any, agent_ids: list[str]) -> list[dict[str, Any]]:
     response = kibana.request("GET", AGENT_DATA_PATH, params={"agentsIds": agent_ids})
     expect_success(response, "Get incoming agent data")
     expect_conforms(AGENT_DATA_OP, response)
-    return response.json()["items"]
+    return read.listed(response, "items", documented=AGENT_DATA_DOC)
 
 
 @pytest.mark.requirement("FLEET-AGENT-DATA-PER-AGENT", category="scenarios", doc=AGENT_DATA_DOC, operation=AGENT_DATA_OP.id)
@@ -48,7 +49,7 @@ def test_there_is_one_answer_per_requested_agent(kibana, run_prefix, count):
     not_boolean = {k: v for k, v in values.items() if not isinstance(v, dict) or not isinstance(v.get("data"), bool)}
     expect(not_boolean == {}, "an agent's entry has no boolean data flag", received=not_boolean, documented='{"data": true} or {"data": false} per agent')
     # The requested ids are made up for this run: no agent has them, so none has sent data.
-    with_data = sorted(k for k, v in values.items() if v.get("data") is True)
+    with_data = sorted(k for k, v in values.items() if v["data"] is True)
     expect(
         not with_data,
         "agents that do not exist are reported as having sent data",
@@ -68,15 +69,15 @@ def _packages(kibana: Any) -> list[dict[str, Any]]:
     response = kibana.request("GET", "/api/fleet/epm/packages")
     expect_success(response, "Get packages")
     expect_conforms(PACKAGES_OP, response)
-    return response.json()["items"]
+    return read.listed(response, "items", documented=PACKAGES_DOC)
 
 
 @pytest.mark.requirement("FLEET-EPM-PACKAGES-UNIQUE", category="scenarios", doc=PACKAGES_DOC, operation=PACKAGES_OP.id)
 def test_each_package_is_listed_once_with_its_identity(kibana):
     items = _packages(kibana)
     for key in ("name", "id"):
-        values = [item[key] for item in items if key in item]
-        repeated = sorted({v for v in values if values.count(v) > 1}, key=str)
+        values = [str(item[key]) for item in items if key in item]
+        repeated = sorted({v for v in values if values.count(v) > 1})
         expect(not repeated, f"packages are listed more than once (by {key})", received=f"repeated {key}s: {repeated}", documented=f"one item per package ({PACKAGES_DOC})")
     incomplete = [
         {k: item.get(k) for k in ("name", "version", "title")}

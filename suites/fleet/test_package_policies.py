@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from kibana_conformance.catalog import load_catalog
-from kibana_conformance.suite.expect import ConformanceFailure, expect, expect_conforms, expect_envelope, expect_success
-from kibana_conformance.suite.resources import resource
+from kibana_conformance.suite import read
+from kibana_conformance.suite.expect import expect, expect_conforms, expect_envelope, expect_success
 
 OP = load_catalog().get("put-fleet-package-policies-packagepolicyid")
 UPDATE_DOC = "Update a package policy by ID."
@@ -42,17 +42,17 @@ AGENT_POLICY_DOC = (
 NOT_FOUND_DOC = "Update a package policy by ID. (an id that names no package policy is not found)"
 
 
-def _path(policy_id: str | None = None) -> str:
-    return f"/api/fleet/package_policies/{policy_id or resource('packagePolicyId')}"
+def _path(policy_id: str) -> str:
+    return f"/api/fleet/package_policies/{policy_id}"
 
 
 def _update(kibana: Any, body: dict[str, Any], response_format: str | None = None, documented: str = UPDATE_DOC) -> dict[str, Any]:
-    response = kibana.request("PUT", _path(), json_body=body, params={"format": response_format} if response_format else None)
-    if response.status_code == 404:
-        pytest.skip(f"package policy {resource('packagePolicyId')} does not exist on the target; pass --resource packagePolicyId=ID")
+    """An update of the run's package policy (a missing one skips the test: see Target.request)."""
+    path = _path(kibana.resources["packagePolicyId"])
+    response = kibana.request("PUT", path, json_body=body, params={"format": response_format} if response_format else None)
     expect_success(response, documented)
     expect_conforms(OP, response)
-    return response.json()["item"]
+    return read.item(response, documented=documented)
 
 
 @contextmanager
@@ -61,15 +61,15 @@ def _restoring_description(kibana: Any, original: dict[str, Any]) -> Iterator[No
         yield
     finally:
         # An update cannot remove a field: a policy that had no description gets an empty one.
-        kibana.request("PUT", _path(), json_body={"description": original.get("description") or ""})
+        kibana.request("PUT", _path(kibana.resources["packagePolicyId"]), json_body={"description": original.get("description") or ""})
 
 
 def _timestamp(item: dict[str, Any], name: str) -> datetime:
-    value = item.get(name)
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        raise ConformanceFailure(f"{name} is not a timestamp", f"{name}: {value!r}", f"{name}: an ISO 8601 date-time") from None
+    return read.instant(item.get(name), where=name, documented=f"{name}: an ISO 8601 date-time ({TIMESTAMPS_DOC})")
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _inputs_summary(inputs: Any) -> list[tuple[Any, ...]]:
@@ -77,7 +77,12 @@ def _inputs_summary(inputs: Any) -> list[tuple[Any, ...]]:
     if not isinstance(inputs, list):
         return [("not an array", type(inputs).__name__)]
     return sorted(
-        (str(i.get("type")), str(i.get("policy_template")), bool(i.get("enabled")), tuple(sorted(str((s.get("data_stream") or {}).get("dataset")) for s in i.get("streams", []))))
+        (
+            str(_dict(i).get("type")),
+            str(_dict(i).get("policy_template")),
+            bool(_dict(i).get("enabled")),
+            tuple(sorted(str(_dict(_dict(s).get("data_stream")).get("dataset")) for s in _dict(i).get("streams") or [] if isinstance(_dict(i).get("streams"), list))),
+        )
         for i in inputs
     )
 
@@ -118,7 +123,7 @@ def test_updated_at_moves_forward_and_created_at_stays(kibana, run_prefix):
         first = _update(kibana, {"description": f"{run_prefix}timestamps one"})
         second = _update(kibana, {"description": f"{run_prefix}timestamps two"})
     items = (start, first, second)
-    created = [(i.get("created_at"), i.get("created_by")) for i in items]
+    created = [(str(i.get("created_at")), str(i.get("created_by"))) for i in items]
     expect(
         len(set(created)) == 1,
         "an update changed when or by whom the package policy was created",
@@ -164,13 +169,13 @@ def test_updated_by_names_the_caller(kibana, run_prefix):
 
 
 @pytest.mark.requirement("FLEET-PACKAGE-POLICY-UPDATE-ECHO", category="scenarios", doc=ECHO_DOC, operation=OP.id)
-def test_the_update_answers_what_was_sent_and_keeps_the_rest(kibana, run_prefix):
+def test_the_update_answers_what_was_sent_and_keeps_the_rest(kibana, resources, run_prefix):
     start = _update(kibana, {})
     description = f"{run_prefix}echo {start.get('revision')}"
     with _restoring_description(kibana, start):
         updated = _update(kibana, {"description": description})
         kept = _update(kibana, {})
-    policy_id = resource("packagePolicyId")
+    policy_id = resources["packagePolicyId"]
     for label, item in (("the update", updated), ("the next empty update", kept)):
         expect(
             item.get("description") == description,
@@ -222,8 +227,8 @@ def test_format_chooses_the_shape_of_the_inputs(kibana):
         received={k: type(v).__name__ for k, v in shapes.items()},
         documented=f"format=simplified: a map of inputs; legacy or no format: an array ({FORMAT_DOC})",
     )
-    as_map = sorted((bool(v.get("enabled")), len(v.get("streams") or {})) for v in shapes["simplified"].values())
-    as_list = sorted((bool(i.get("enabled")), len(i.get("streams") or [])) for i in shapes["legacy"])
+    as_map = sorted((bool(_dict(v).get("enabled")), len(_dict(v).get("streams") or {})) for v in shapes["simplified"].values())
+    as_list = sorted((bool(_dict(i).get("enabled")), len(_dict(i).get("streams") or [])) for i in shapes["legacy"])
     expect(
         as_map == as_list and _inputs_summary(shapes["none"]) == _inputs_summary(shapes["legacy"]),
         "the formats describe different inputs for the same package policy",
@@ -237,10 +242,10 @@ def test_format_chooses_the_shape_of_the_inputs(kibana):
 def test_an_unknown_package_policy_is_not_found(kibana, run_prefix, response_format):
     unknown = f"{run_prefix}missing-package-policy"
     params = {"format": response_format} if response_format else None
-    response = kibana.request("PUT", _path(unknown), json_body={"description": f"{run_prefix}nowhere"}, params=params)
+    response = kibana.request("PUT", _path(unknown), json_body={"description": f"{run_prefix}nowhere"}, params=params, expect_missing=True)
     expect_envelope(OP, response, 404)
     expect_conforms(OP, response)
-    again = kibana.request("PUT", _path(unknown), json_body={}, params=params)
+    again = kibana.request("PUT", _path(unknown), json_body={}, params=params, expect_missing=True)
     expect_envelope(OP, again, 404)
 
 
@@ -249,13 +254,11 @@ MANAGED_DOC = "force boolean: Force package policy creation even if the package 
 
 @pytest.mark.requirement("FLEET-PACKAGE-POLICY-MANAGED-NEEDS-FORCE", category="scenarios", doc=MANAGED_DOC, operation=OP.id)
 @pytest.mark.parametrize("force", [None, False], ids=["omitted", "false"])
-def test_a_managed_package_policy_is_not_updated_without_force(kibana, run_prefix, force):
+def test_a_managed_package_policy_is_not_updated_without_force(kibana, resources, run_prefix, force):
     """Only refusals are sent to the managed policy, so a conformant target is left unchanged."""
-    managed = resource("managedPackagePolicyId")
+    managed = resources["managedPackagePolicyId"]
     body: dict[str, Any] = {"description": f"{run_prefix}unforced update"}
     if force is not None:
         body["force"] = force
     response = kibana.request("PUT", _path(managed), json_body=body)
-    if response.status_code == 404:
-        pytest.skip(f"package policy {managed} does not exist on the target; pass --resource managedPackagePolicyId=ID of a managed one")
     expect_envelope(OP, response, 400)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from kibana_conformance.catalog import load_catalog
+from kibana_conformance.suite import read
 from kibana_conformance.suite.expect import expect, expect_conforms, expect_envelope, expect_success
 
 OP = load_catalog().get("put-fleet-settings")
@@ -36,7 +37,7 @@ def _update(kibana: Any, body: dict[str, Any]) -> dict[str, Any]:
     response = kibana.request("PUT", PATH, json_body=body)
     expect_success(response, "Update settings")
     expect_conforms(OP, response)
-    return response.json()["item"]
+    return read.item(response, documented=EXAMPLES_DOC)
 
 
 def _flag(settings: dict[str, Any], name: str) -> bool:

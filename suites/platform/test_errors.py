@@ -5,35 +5,34 @@ from __future__ import annotations
 import pytest
 
 from kibana_conformance.catalog import load_catalog
+from kibana_conformance.suite import read
 from kibana_conformance.suite.expect import expect, expect_conforms, expect_envelope
-from kibana_conformance.suite.requests import ApiRequest, exception_item_body, valid_request
+from kibana_conformance.suite.profiles import ApiRequest, exception_item_body, valid_request
 
 CATALOG = load_catalog()
 ENVELOPE_DOC = "Bad Request response: {statusCode, error, message} (Fleet adds errorType)"
 
 
-def _invalid_requests(prefix: str) -> dict[str, ApiRequest]:
-    """For every operation that takes input, a request that breaks a stated constraint."""
-    invalid: dict[str, ApiRequest] = {}
-    for op in CATALOG:
-        request = valid_request(op.id, prefix)
-        if request.has_json_body:
-            invalid[op.id] = request.with_body(["not", "an", "object"])
-    invalid["get-fleet-agent-status-data"] = ApiRequest(CATALOG.get("get-fleet-agent-status-data"), "/api/fleet/agent_status/data")
-    osquery = valid_request("get-osquery-live-queries-id-results-actionid", prefix)
-    invalid[osquery.op.id] = ApiRequest(osquery.op, osquery.path, query={"page": "first"})
-    upload = valid_request("post-endpoint-action-upload", prefix)
-    invalid[upload.op.id] = ApiRequest(upload.op, upload.path, multipart={**upload.multipart, "endpoint_ids": [""]})
-    return invalid
+JSON_BODY_OPERATIONS = [op.id for op in CATALOG if "application/json" in (op.request_body or {}).get("content", {})]
+INVALID_OPERATIONS = sorted({*JSON_BODY_OPERATIONS, "get-fleet-agent-status-data", "get-osquery-live-queries-id-results-actionid", "post-endpoint-action-upload"})
 
 
-INVALID_OPERATIONS = sorted(_invalid_requests("kct-"))
+def _invalid_request(op_id: str, prefix: str, resources) -> ApiRequest:
+    """For an operation that takes input, a request that breaks a stated constraint."""
+    request = valid_request(op_id, prefix, resources)
+    if op_id == "get-fleet-agent-status-data":
+        return ApiRequest(request.op, request.path)  # agentsIds is required
+    if op_id == "get-osquery-live-queries-id-results-actionid":
+        return ApiRequest(request.op, request.path, query={"page": "first"}, uses=request.uses)
+    if op_id == "post-endpoint-action-upload":
+        return ApiRequest(request.op, request.path, multipart={**(request.multipart or {}), "endpoint_ids": [""]}, uses=request.uses)
+    return request.with_body(["not", "an", "object"])
 
 
 @pytest.mark.requirement("ERR-ENVELOPE-400", category="error-envelope", doc=ENVELOPE_DOC)
 @pytest.mark.parametrize("op", [CATALOG.get(i) for i in INVALID_OPERATIONS], ids=INVALID_OPERATIONS)
-def test_refused_input_gets_the_400_envelope(op, kibana, run_prefix):
-    response = _invalid_requests(run_prefix)[op.id].send(kibana)
+def test_refused_input_gets_the_400_envelope(op, kibana, resources, run_prefix):
+    response = _invalid_request(op.id, run_prefix, resources).send(kibana)
     expect_envelope(op, response, 400)
     expect_conforms(op, response)
 
@@ -52,7 +51,7 @@ NOT_FOUND_PATHS = {
 @pytest.mark.parametrize("op", [CATALOG.get(i) for i in NOT_FOUND_PATHS], ids=list(NOT_FOUND_PATHS))
 def test_unknown_resource_gets_the_404_envelope(op, kibana):
     body = {} if op.id == "put-fleet-package-policies-packagepolicyid" else None
-    response = kibana.request(op.method, NOT_FOUND_PATHS[op.id], json_body=body)
+    response = kibana.request(op.method, NOT_FOUND_PATHS[op.id], json_body=body, expect_missing=True)
     expect_envelope(op, response, 404)
     expect_conforms(op, response)
 
@@ -62,20 +61,21 @@ EXCEPTION_404_DOC = 'Exception list item not found response: {"message": "except
 
 @pytest.mark.requirement("ERR-EXCEPTION-ITEM-404", category="error-envelope", doc=EXCEPTION_404_DOC, operation="put-exception-lists-items")
 @pytest.mark.parametrize("key", ["item_id", "id"])
-def test_unknown_exception_item_gets_the_documented_404(key, kibana, run_prefix):
+def test_unknown_exception_item_gets_the_documented_404(key, kibana, resources, run_prefix):
     op = CATALOG.get("put-exception-lists-items")
     unknown = f"{run_prefix}missing-item"
-    body = exception_item_body(run_prefix)
+    body = exception_item_body(run_prefix, resources)
     body.pop("item_id")
     body[key] = unknown
-    response = kibana.request("PUT", op.path, json_body=body)
+    response = kibana.request("PUT", op.path, json_body=body, expect_missing=True)
     expect_envelope(op, response, 404)
     expect_conforms(op, response)
-    message = response.json().get("message", "")
+    answer = read.body(response, dict, documented=EXCEPTION_404_DOC)
+    message = str(answer.get("message", ""))
     expect(
-        unknown in message and "does not exist" in message and "status_code" in response.json(),
+        unknown in message and "does not exist" in message and "status_code" in answer,
         "the 404 body is not the documented one",
-        received=response.json(),
+        received=answer,
         documented=EXCEPTION_404_DOC,
     )
 

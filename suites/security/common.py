@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+
+from kibana_conformance.suite.read import maybe_instant, server_time
 
 CLOCK_SKEW = timedelta(minutes=5)
 
 
 def instant(value: Any) -> datetime | None:
-    """An ISO-8601 timestamp as an aware datetime (UTC when it names no offset), None when it is not one."""
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    """An ISO-8601 timestamp as an aware datetime (UTC when it names no zone), None when it is not one."""
+    return maybe_instant(value)
 
 
 def server_now(response: httpx.Response) -> datetime:
-    """The target's clock (its Date header), so that a skewed local clock does not matter."""
-    try:
-        return parsedate_to_datetime(response.headers["date"])
-    except (KeyError, TypeError, ValueError):
-        return datetime.now(UTC)
+    """The target's clock (its Date header, in any form RFC 9110 allows), so that a skewed local clock does not matter."""
+    return server_time(response)
 
 
 def is_now(value: Any, response: httpx.Response) -> bool:

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from kibana_conformance.catalog import load_catalog
+from kibana_conformance.suite import read
 from kibana_conformance.suite.expect import expect, expect_conforms, expect_envelope, expect_success
-from kibana_conformance.suite.resources import resource
 
 from .common import CLOCK_SKEW, basic_user, is_now
 
@@ -26,32 +26,37 @@ OVERWRITE_DOC = "overwrite boolean: Overwrite the file on the host if it already
 CONTENT = bytes(range(256)) + b"\r\n" + "Grüße, 日本\r\n".encode() + bytes(range(255, -1, -1))
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def upload(kibana, run_prefix: str, *, content: bytes = CONTENT, fields: dict[str, Any] | None = None) -> httpx.Response:
-    data = {"endpoint_ids": [resource("endpointId")], "parameters": "{}", **(fields or {})}
+    data = {"endpoint_ids": [kibana.resources["endpointId"]], "parameters": "{}", **(fields or {})}
     data = {k: v for k, v in data.items() if v is not None}
     files = {"file": (f"{run_prefix}upload.bin", content, "application/octet-stream")}
-    return kibana.request("POST", OP.path, files=files, data=data)
+    return kibana.request("POST", OP.path, files=files, data=data, uses=("endpointId",))
 
 
 def uploaded(kibana, run_prefix: str, **kwargs: Any) -> httpx.Response:
-    return accepted(upload(kibana, run_prefix, **kwargs))
+    return accepted(upload(kibana, run_prefix, **kwargs), kibana.resources)
 
 
-def accepted(response: httpx.Response) -> httpx.Response:
-    if response.status_code in (400, 404) and resource("endpointId") in response.text:
-        pytest.skip(f"endpoint {resource('endpointId')} is not enrolled on the target; pass --resource endpointId=ID")
+def accepted(response: httpx.Response, resources: Any) -> httpx.Response:
+    if response.status_code == 400 and resources["endpointId"] in response.text:
+        resources.skip_missing(["endpointId"])  # the target names the endpoint as unknown
     expect_success(response, UPLOAD_DOC)
     expect_conforms(OP, response)
     return response
 
 
 def action(kibana, run_prefix: str, **kwargs: Any) -> dict[str, Any]:
-    return uploaded(kibana, run_prefix, **kwargs).json().get("data") or {}
+    response = uploaded(kibana, run_prefix, **kwargs)
+    return read.member(read.body(response, dict, documented=UPLOAD_DOC), "data", dict, where="the answer", documented=UPLOAD_DOC)
 
 
 @pytest.mark.requirement("SEC-UPLOAD-FILE-DIGEST", category="scenarios", doc=DIGEST_DOC, operation=OP.id)
 def test_action_describes_the_uploaded_bytes(kibana, run_prefix):
-    parameters = action(kibana, run_prefix).get("parameters") or {}
+    parameters = _dict(action(kibana, run_prefix).get("parameters"))
     received = {k: parameters.get(k) for k in ("file_name", "file_size", "file_sha256")}
     wanted = {"file_name": f"{run_prefix}upload.bin", "file_size": len(CONTENT), "file_sha256": hashlib.sha256(CONTENT).hexdigest()}
     expect(received == wanted, "the action does not describe the file that was uploaded", received=received, documented=f"{DIGEST_DOC}: {wanted}")
@@ -61,12 +66,12 @@ def test_action_describes_the_uploaded_bytes(kibana, run_prefix):
 @pytest.mark.requirement("SEC-UPLOAD-TARGETS", category="scenarios", doc=TARGET_DOC, operation=OP.id)
 def test_action_targets_the_endpoints_sent(kibana, run_prefix):
     data = action(kibana, run_prefix)
-    endpoints = [resource("endpointId")]
+    endpoints = [kibana.resources["endpointId"]]
     received = {
         "command": data.get("command"),
         "agents": data.get("agents"),
-        "hosts": sorted(data.get("hosts") or {}),
-        "agentState": sorted(data.get("agentState") or {}),
+        "hosts": sorted(map(str, _dict(data.get("hosts")))),
+        "agentState": sorted(map(str, _dict(data.get("agentState")))),
     }
     wanted = {"command": "upload", "agents": endpoints, "hosts": endpoints, "agentState": endpoints}
     expect(received == wanted, "the upload action does not target the endpoints it was sent to", received=received, documented=f"{TARGET_DOC}: {wanted}")
@@ -76,7 +81,7 @@ def test_action_targets_the_endpoints_sent(kibana, run_prefix):
 def test_each_upload_is_a_new_action_and_file(kibana, run_prefix):
     actions = [action(kibana, run_prefix) for _ in range(2)]
     ids = [a.get("id") for a in actions]
-    file_ids = [(a.get("parameters") or {}).get("file_id") for a in actions]
+    file_ids = [_dict(a.get("parameters")).get("file_id") for a in actions]
     expect(
         all(ids) and all(file_ids) and ids[0] != ids[1] and file_ids[0] != file_ids[1],
         "two uploads of the same file share an action id or a file id",
@@ -88,7 +93,7 @@ def test_each_upload_is_a_new_action_and_file(kibana, run_prefix):
 @pytest.mark.requirement("SEC-UPLOAD-AUDIT", category="scenarios", doc=EXAMPLE_DOC, operation=OP.id)
 def test_action_records_who_and_when(kibana, run_prefix):
     response = uploaded(kibana, run_prefix)
-    data = response.json().get("data") or {}
+    data = read.member(read.body(response, dict, documented=EXAMPLE_DOC), "data", dict, where="the answer", documented=EXAMPLE_DOC)
     expect(
         is_now(data.get("startedAt"), response),
         "startedAt is not the time of the upload",
@@ -115,7 +120,7 @@ def test_endpoint_ids_must_name_endpoints(endpoint_ids, kibana, run_prefix):
 @pytest.mark.parametrize("sent", [None, True, False], ids=["omitted", "true", "false"])
 def test_overwrite_is_echoed_or_false(sent, kibana, run_prefix):
     parameters = {} if sent is None else {"overwrite": sent}
-    received = (action(kibana, run_prefix, fields={"parameters": json.dumps(parameters)}).get("parameters") or {}).get("overwrite", False)
+    received = _dict(action(kibana, run_prefix, fields={"parameters": json.dumps(parameters)}).get("parameters")).get("overwrite", False)
     wanted = bool(sent)
     expect(received is wanted, "the action's overwrite flag is not the one sent (or the default, false)", received=f"overwrite: {received!r}", documented=f"{OVERWRITE_DOC}: {wanted}")
 
@@ -128,9 +133,10 @@ AGENT_TYPE_DOC = "agent_type string: List of agent types to retrieve. Values are
 def test_action_is_for_the_agent_type_sent(sent, kibana, run_prefix):
     """An upload for another agent type may be refused (not every type supports it); an accepted one is of that type."""
     response = upload(kibana, run_prefix, fields={"agent_type": sent})
-    if sent not in (None, "endpoint") and response.status_code == 400 and resource("endpointId") not in response.text:
+    if sent not in (None, "endpoint") and response.status_code == 400 and kibana.resources["endpointId"] not in response.text:
         expect_envelope(OP, response, 400)
         return
-    received = (accepted(response).json().get("data") or {}).get("agentType")
+    accepted(response, kibana.resources)
+    received = read.member(read.body(response, dict, documented=AGENT_TYPE_DOC), "data", dict, where="the answer", documented=AGENT_TYPE_DOC).get("agentType")
     wanted = sent or "endpoint"
     expect(received == wanted, "the action's agentType is not the agent_type sent (or the default, endpoint)", received=f"agentType: {received!r}", documented=f"{AGENT_TYPE_DOC}: {wanted}")

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from kibana_conformance.catalog import load_catalog
+from kibana_conformance.suite import read
 from kibana_conformance.suite.expect import expect, expect_conforms, expect_envelope, expect_success
-from kibana_conformance.suite.requests import exception_item_body
-from kibana_conformance.suite.resources import resource
+from kibana_conformance.suite.profiles import exception_item_body
 
 from .common import basic_user, instant
 
@@ -27,36 +27,41 @@ NOT_FOUND_DOC = 'Exception list item not found response: {"message": "exception 
 ENTRY_KEYS = ("type", "field", "value", "operator")
 
 
-def _put(kibana, body: dict[str, Any]):
-    return kibana.request("PUT", OP.path, json_body=body)
+def _put(kibana, body: dict[str, Any], **kwargs: Any):
+    kwargs.setdefault("uses", ("exceptionItemId",))
+    return kibana.request("PUT", OP.path, json_body=body, **kwargs)
 
 
 def _update(kibana, run_prefix: str, **changes: Any) -> dict[str, Any]:
-    """Update the item by item_id (the suite's exception item body with ``changes``) and return it."""
-    response = _put(kibana, exception_item_body(run_prefix, **changes))
-    if response.status_code == 404:
-        pytest.skip(f"exception item {resource('exceptionItemId')} does not exist on the target; pass --resource exceptionItemId=ITEM_ID")
+    """Update the item by item_id (the suite's exception item body with ``changes``) and return it (a missing item skips the test)."""
+    response = _put(kibana, exception_item_body(run_prefix, kibana.resources, **changes))
     expect_success(response, UPDATE_DOC)
     expect_conforms(OP, response)
-    return response.json()
+    return read.body(response, dict, documented=UPDATE_DOC)
 
 
-def _by_id(run_prefix: str, item_id: str, **changes: Any) -> dict[str, Any]:
-    body = exception_item_body(run_prefix, **changes)
+def _by_id(kibana, run_prefix: str, item_id: str, **changes: Any) -> dict[str, Any]:
+    body = exception_item_body(run_prefix, kibana.resources, **changes)
     body.pop("item_id")
     body["id"] = item_id
     return body
 
 
+def _text(item: dict[str, Any], key: str, documented: str) -> str:
+    return read.member(item, key, str, where="the item", documented=documented)
+
+
 def _entries(item: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{k: e.get(k) for k in ENTRY_KEYS} for e in item.get("entries", [])]
+    entries = read.objects(item.get("entries", []), where="entries", documented="entries array[object] Required")
+    return [{k: e.get(k) for k in ENTRY_KEYS} for e in entries]
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _restore_item(kibana, run_prefix):
     """Leave the item as the other suites do: the suite's name and description, no tags or comments."""
     yield
-    _put(kibana, exception_item_body(run_prefix))
+    if "exceptionItemId" in kibana.resources:
+        _put(kibana, exception_item_body(run_prefix, kibana.resources), expect_missing=True)
 
 
 @pytest.mark.requirement("SEC-EXCEPTION-UPDATE-ECHO", category="scenarios", doc=ECHO_DOC, operation=OP.id)
@@ -82,13 +87,14 @@ def test_update_echoes_what_was_sent(kibana, run_prefix):
 @pytest.mark.requirement("SEC-EXCEPTION-UPDATE-BY-ID", category="scenarios", doc=UPDATE_DOC, operation=OP.id)
 def test_update_by_id_reaches_the_same_item(kibana, run_prefix):
     first = _update(kibana, run_prefix)
+    item_id = _text(first, "id", IDS_DOC)
     name = f"{run_prefix}by id {uuid.uuid4().hex[:8]}"
-    response = _put(kibana, _by_id(run_prefix, first["id"], name=name))
-    expect_success(response, f"{UPDATE_DOC} (id {first['id']}, taken from the previous update's response)")
+    response = _put(kibana, _by_id(kibana, run_prefix, item_id, name=name))
+    expect_success(response, f"{UPDATE_DOC} (id {item_id}, taken from the previous update's response)")
     expect_conforms(OP, response)
-    item = response.json()
+    item = read.body(response, dict, documented=UPDATE_DOC)
     received = {k: item.get(k) for k in ("id", "item_id", "name")}
-    wanted = {"id": first["id"], "item_id": first["item_id"], "name": name}
+    wanted = {"id": item_id, "item_id": first.get("item_id"), "name": name}
     expect(received == wanted, "the update by id did not update the item with that id", received=received, documented=f"{UPDATE_DOC}: {wanted}")
 
 
@@ -105,24 +111,24 @@ def test_every_update_gets_a_new_version(kibana, run_prefix):
 
 @pytest.mark.requirement("SEC-EXCEPTION-STALE-VERSION-CONFLICT", category="scenarios", doc=VERSION_DOC, operation=OP.id)
 def test_stale_version_is_refused_and_changes_nothing(kibana, run_prefix):
-    first = _update(kibana, run_prefix)
-    current = _update(kibana, run_prefix, _version=first["_version"])
-    stale = _put(kibana, exception_item_body(run_prefix, _version=first["_version"], name=f"{run_prefix}stale write"))
+    first = _text(_update(kibana, run_prefix), "_version", VERSION_DOC)
+    current = _text(_update(kibana, run_prefix, _version=first), "_version", VERSION_DOC)
+    stale = _put(kibana, exception_item_body(run_prefix, kibana.resources, _version=first, name=f"{run_prefix}stale write"))
     expect_envelope(OP, stale, 409)
-    response = _put(kibana, exception_item_body(run_prefix, _version=current["_version"]))
-    expect_success(response, f"after a refused stale update, _version {current['_version']} is still the latest, so an update with it succeeds")
+    response = _put(kibana, exception_item_body(run_prefix, kibana.resources, _version=current))
+    expect_success(response, f"after a refused stale update, _version {current} is still the latest, so an update with it succeeds")
 
 
 @pytest.mark.requirement("SEC-EXCEPTION-UNKNOWN-404", category="scenarios", doc=NOT_FOUND_DOC, operation=OP.id)
 @pytest.mark.parametrize("key", ["item_id", "id"])
 def test_unknown_item_gets_the_documented_message(key, kibana, run_prefix):
     unknown = f"{run_prefix}missing-{uuid.uuid4().hex[:8]}"
-    body = exception_item_body(run_prefix)
+    body = exception_item_body(run_prefix, kibana.resources)
     body.pop("item_id")
     body[key] = unknown
-    response = _put(kibana, body)
+    response = _put(kibana, body, expect_missing=True)
     expect_envelope(OP, response, 404)
-    message = response.json().get("message")
+    message = read.body(response, dict, documented=NOT_FOUND_DOC).get("message")
     # The document shows the quotes escaped (\"foo\"), Kibana writes them plain.
     allowed = [f'exception list item {key}: "{unknown}" does not exist', f'exception list item {key}: \\"{unknown}\\" does not exist']
     expect(message in allowed, "the 404 message does not name the missing item", received=message, documented=f"{NOT_FOUND_DOC}, here {allowed[0]!r}")
@@ -160,11 +166,11 @@ def test_updated_by_is_the_user(kibana, run_prefix):
 @pytest.mark.requirement("SEC-EXCEPTION-DEFAULTS", category="scenarios", doc=DEFAULTS_DOC, operation=OP.id)
 def test_omitted_lists_take_their_defaults(kibana, run_prefix):
     _update(kibana, run_prefix, tags=["kibana-conformance"], os_types=["macos"], comments=[{"comment": "set before the defaults check"}])
-    body = exception_item_body(run_prefix)
+    body = exception_item_body(run_prefix, kibana.resources)
     body.pop("namespace_type")
     response = _put(kibana, body)
     expect_success(response, UPDATE_DOC)
-    item = response.json()
+    item = read.body(response, dict, documented=DEFAULTS_DOC)
     received = {k: item.get(k) for k in ("tags", "os_types", "comments", "namespace_type")}
     wanted = {"tags": [], "os_types": [], "comments": [], "namespace_type": "single"}
     expect(received == wanted, "fields left out of the update did not take their documented defaults", received=received, documented=DEFAULTS_DOC)
@@ -175,7 +181,7 @@ def test_new_comments_get_an_identity_that_lasts(kibana, run_prefix):
     before = _update(kibana, run_prefix, comments=[])
     text = f"{run_prefix}comment {uuid.uuid4().hex[:8]}"
     added = _update(kibana, run_prefix, comments=[{"comment": text}])
-    comments = added.get("comments", [])
+    comments = read.objects(added.get("comments", []), where="comments", documented=COMMENT_DOC)
     expect(len(comments) == 1 and comments[0].get("comment") == text, "the new comment is not the one sent", received=comments, documented=COMMENT_DOC)
     comment = comments[0]
     created, previous = instant(comment.get("created_at")), instant(before.get("updated_at"))
@@ -186,7 +192,7 @@ def test_new_comments_get_an_identity_that_lasts(kibana, run_prefix):
         documented=COMMENT_DOC,
     )
     kept = _update(kibana, run_prefix, comments=[{"id": comment["id"], "comment": text}, {"comment": f"{text} (second)"}])
-    again = kept.get("comments", [])
+    again = read.objects(kept.get("comments", []), where="comments", documented=COMMENT_DOC)
     same = {k: comment.get(k) for k in ("id", "comment", "created_at", "created_by")}
     expect(
         len(again) == 2 and {k: again[0].get(k) for k in same} == same and again[1].get("id") not in (None, comment["id"]),
@@ -199,14 +205,14 @@ def test_new_comments_get_an_identity_that_lasts(kibana, run_prefix):
 @pytest.mark.requirement("SEC-EXCEPTION-IDS-STABLE", category="scenarios", doc=IDS_DOC, operation=OP.id)
 def test_identifiers_survive_updates(kibana, run_prefix):
     first = _update(kibana, run_prefix)
-    second = _put(kibana, _by_id(run_prefix, first["id"]))
+    second = _put(kibana, _by_id(kibana, run_prefix, _text(first, "id", IDS_DOC)))
     expect_success(second, UPDATE_DOC)
     third = _update(kibana, run_prefix)
     keys = ("id", "item_id", "list_id", "tie_breaker_id")
-    seen = [{k: item.get(k) for k in keys} for item in (first, second.json(), third)]
+    seen = [{k: item.get(k) for k in keys} for item in (first, read.body(second, dict, documented=IDS_DOC), third)]
     expect(
-        seen[0] == seen[1] == seen[2] and seen[0]["item_id"] == resource("exceptionItemId"),
+        seen[0] == seen[1] == seen[2] and seen[0]["item_id"] == kibana.resources["exceptionItemId"],
         "an update changed the item's identifiers",
         received=seen,
-        documented=f"{IDS_DOC} (item {resource('exceptionItemId')})",
+        documented=f"{IDS_DOC} (item {kibana.resources['exceptionItemId']})",
     )

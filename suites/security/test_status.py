@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from kibana_conformance.catalog import load_catalog
+from kibana_conformance.suite import read
 from kibana_conformance.suite.expect import expect, expect_conforms, expect_success
 
 CATALOG = load_catalog()
@@ -23,16 +24,16 @@ COUNTS = ("rules_custom_installed", "rules_installed", "rules_not_installed", "r
 HEALTH_DOC = 'Health check on Privilege Monitoring: {"ok": true}'
 
 
-def read(kibana, op) -> Any:
+def answer(kibana, op) -> dict[str, Any]:
     response = kibana.request("GET", op.path)
     expect_success(response, op.title)
     expect_conforms(op, response)
-    return response.json()
+    return read.body(response, dict, documented=op.title)
 
 
 @pytest.mark.requirement("SEC-ENTITY-STORE-COUNT", category="scenarios", doc=COUNT_DOC, operation=ENGINES.id)
 def test_count_is_the_number_of_engines(kibana):
-    body = read(kibana, ENGINES)
+    body = answer(kibana, ENGINES)
     engines = body.get("engines")
     received = f"count {body.get('count')!r}, {len(engines) if isinstance(engines, list) else engines!r} engines"
     expect(isinstance(engines, list) and body.get("count") == len(engines), "count is not the number of engines listed", received=received, documented=COUNT_DOC)
@@ -40,7 +41,7 @@ def test_count_is_the_number_of_engines(kibana):
 
 @pytest.mark.requirement("SEC-PREBUILT-STATUS-COUNTS", category="scenarios", doc=PREBUILT_DOC, operation=PREBUILT.id)
 def test_prebuilt_counts_are_consistent(kibana):
-    body = read(kibana, PREBUILT)
+    body = answer(kibana, PREBUILT)
     counts = {k: body.get(k) for k in COUNTS}
     expect(
         all(type(v) is int and v >= 0 for v in counts.values()),
@@ -60,5 +61,5 @@ def test_prebuilt_counts_are_consistent(kibana):
 
 @pytest.mark.requirement("SEC-PRIVMON-HEALTH-OK", category="scenarios", doc=HEALTH_DOC, operation=HEALTH.id)
 def test_health_ok_is_a_boolean(kibana):
-    body = read(kibana, HEALTH)
+    body = answer(kibana, HEALTH)
     expect(isinstance(body, dict) and isinstance(body.get("ok"), bool), "ok is not a boolean", received=body, documented=HEALTH_DOC)

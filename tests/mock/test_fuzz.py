@@ -30,7 +30,8 @@ from kibana_conformance.catalog import Operation, load_catalog
 from kibana_conformance.contract import envelope_problems
 from kibana_conformance.mock import MockServer
 from kibana_conformance.openapi import default_document
-from kibana_conformance.suite.resources import pinned_path_parameters
+from kibana_conformance.fixture_ids import RESOURCES
+from kibana_conformance.suite.profiles import pinned_path_parameters
 
 from ..helpers import API_KEY_ID_AND_SECRET, PASSWORD, USERNAME
 
@@ -40,7 +41,7 @@ CATALOG = load_catalog()
 OPERATIONS = list(CATALOG)
 # Errors outside any operation (404 for an unknown path, the control plane) use the platform envelope.
 PLATFORM = next(op for op in OPERATIONS if op.error_dialect == "kibana")
-PINNED = pinned_path_parameters()
+PINNED = pinned_path_parameters(RESOURCES)
 
 FUZZ = settings(
     max_examples=200 * SCALE,

@@ -13,7 +13,7 @@ import yaml
 from kibana_conformance import exit_codes
 from kibana_conformance.report.baseline import BaselineError, Entry, apply, entries_from_failures, load_baseline, load_flavour
 from kibana_conformance.report.results import TestRecord
-from kibana_conformance.runner import suites_dir
+from kibana_conformance.paths import suites_dir
 
 TODAY = dt.date(2026, 12, 2)
 

@@ -101,6 +101,20 @@ def load_flavour(path: Path, flavour: str) -> tuple[list[Entry], list[Entry]]:
 
 
 @dataclass
+class Gate:
+    """What decides the verdict besides the tests: the baseline and the flavour's divergences."""
+
+    baseline_path: Path | None
+    entries: list[Entry]
+    skips: list[Entry]
+    divergences: list[Entry]
+    flavour: str | None
+    prune: bool
+    update: bool
+    update_path: Path
+
+
+@dataclass
 class BaselineOutcome:
     applied: list[dict[str, Any]]
     expired: list[dict[str, Any]]

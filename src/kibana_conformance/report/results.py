@@ -1,22 +1,25 @@
 """The results of a run, as data: what each test verified, how it ended, what the target answered.
 
-Workers attach a record to each test report (it travels with the report under pytest-xdist);
-the controller gathers them into ``results.json``, from which every report is rendered.
+Pure functions from records to the ``results.json`` document every report is rendered from.
+Outcomes: ``passed``, ``failed`` (the target broke a stated requirement), ``error`` (the suite
+could not judge: a transport failure after retries, or an exception of its own), ``skipped``
+(a precondition is missing, with the reason), ``baselined`` (a failure a baseline accepts) and
+``divergent`` (Kibana's recorded behaviour where the document says otherwise).
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 from ..catalog import Catalog, load_catalog
 
-CATEGORIES = ("schema", "headers", "auth", "error-envelope", "scenarios", "examples")
+CATEGORIES = ("schema", "headers", "auth", "authorization", "error-envelope", "scenarios", "examples")
+OUTCOMES = ("passed", "failed", "error", "skipped", "baselined", "divergent")
+COUNTED = (*OUTCOMES, "fixed")
+VERDICTS = ("conformant", "not conformant", "incomplete", "interrupted", "internal error")
 FAILURE_TEXT_LIMIT = 6000
 # schemathesis prints "curl ..." lines, inside an exception group's "  | " gutter when it found several failures
 CURL_LINE = re.compile(r"^[\s|]*(curl .*)$", re.MULTILINE)
@@ -30,7 +33,7 @@ class TestRecord:
     category: str
     doc: str
     operations: list[str]
-    outcome: str = "passed"  # passed, failed, skipped, error, or "baselined" (a failure a baseline accepts)
+    outcome: str = "passed"
     duration: float = 0.0
     finished_at: float = 0.0
     skip_reason: str | None = None
@@ -41,42 +44,9 @@ class TestRecord:
     reproduction: str | None = None
     exchanges: list[dict[str, Any]] = field(default_factory=list)
     baseline_reason: str | None = None
-
-
-class Coverage:
-    """Which documented statuses and parameters the run exercised, per operation."""
-
-    def __init__(self) -> None:
-        self.statuses: dict[str, Counter[str]] = defaultdict(Counter)
-        self.parameters: dict[str, Counter[str]] = defaultdict(Counter)
-
-    def record(self, catalog: Catalog, method: str, url: str, status: int | None, headers: dict[str, str]) -> None:
-        parts = urlsplit(url)
-        path = re.sub(r"^/s/[^/]+", "", parts.path)
-        found = catalog.match(method, path)
-        if found is None:
-            return
-        op, path_params = found
-        if status is not None:
-            self.statuses[op.id][str(status)] += 1
-        present = {("path", name) for name in path_params}
-        present |= {("query", name) for name, _ in parse_qsl(parts.query, keep_blank_values=True)}
-        present |= {("header", name.lower()) for name in headers}
-        for param in op.parameters:
-            key = (param["in"], param["name"].lower() if param["in"] == "header" else param["name"])
-            if key in present:
-                self.parameters[op.id][f"{param['in']}.{param['name']}"] += 1
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            op: {"statuses": dict(self.statuses.get(op, {})), "parameters": dict(self.parameters.get(op, {}))}
-            for op in sorted(set(self.statuses) | set(self.parameters))
-        }
-
-    def merge(self, data: dict[str, Any]) -> None:
-        for op, entry in data.items():
-            self.statuses[op].update(entry.get("statuses", {}))
-            self.parameters[op].update(entry.get("parameters", {}))
+    error_kind: str | None = None  # for an error: "transport" or "suite"
+    divergences: list[dict[str, Any]] = field(default_factory=list)
+    finding_code: str | None = None
 
 
 def reproduction_from(text: str) -> str | None:
@@ -85,11 +55,14 @@ def reproduction_from(text: str) -> str | None:
     return found.group(1).strip() if found else None
 
 
-def verdict(records: list[TestRecord]) -> str:
+def verdict(records: list[TestRecord], stopped: str | None = None) -> str:
+    """``stopped`` is why the run ended early: "interrupted" or "internal error"."""
+    if stopped:
+        return stopped
     outcomes = Counter(r.outcome for r in records)
-    if outcomes["failed"] or outcomes["error"]:
+    if outcomes["failed"]:
         return "not conformant"
-    if not records or outcomes["passed"] + outcomes["baselined"] == 0:
+    if outcomes["error"] or not records or outcomes["passed"] + outcomes["baselined"] + outcomes["divergent"] == 0:
         return "incomplete"
     return "conformant"
 
@@ -109,11 +82,21 @@ def operations_table(catalog: Catalog) -> list[dict[str, Any]]:
     ]
 
 
+def per_operation(records: list[TestRecord]) -> dict[str, dict[str, int]]:
+    """Outcomes per operation (a test counts once for each operation it touches)."""
+    table: dict[str, Counter[str]] = {}
+    for record in records:
+        for op in record.operations or ["(no operation)"]:
+            table.setdefault(op, Counter())[record.outcome] += 1
+    return {op: {k: counts.get(k, 0) for k in OUTCOMES} for op, counts in sorted(table.items())}
+
+
 def build_results(
     records: list[TestRecord],
-    coverage: Coverage,
+    coverage: dict[str, Any],
     run: dict[str, Any],
     baseline: dict[str, Any] | None = None,
+    stopped: str | None = None,
 ) -> dict[str, Any]:
     catalog = load_catalog()
     counts = Counter(r.outcome for r in records)
@@ -121,16 +104,12 @@ def build_results(
     return {
         **run,
         "schema_version": catalog.version,
-        "verdict": verdict(records),
-        "counts": {k: counts.get(k, 0) for k in ("passed", "failed", "error", "skipped", "baselined", "fixed")},
+        "verdict": verdict(records, stopped),
+        "counts": {k: counts.get(k, 0) for k in COUNTED},
         "categories": list(CATEGORIES),
         "operations": operations_table(catalog),
+        "per_operation": per_operation(records),
         "tests": [asdict(r) for r in sorted(records, key=lambda r: r.nodeid)],
-        "coverage": coverage.as_dict(),
+        "coverage": coverage,
         "baseline": baseline,
     }
-
-
-def write_json(path: Path, results: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -10,20 +10,22 @@ import httpx
 import pytest
 
 from ..catalog import Operation
-from ..contract import envelope_problems, response_problems
+from ..contract import check_response, envelope_problems
+from ..findings import ConformanceFailure, MalformedResponse
 
-
-class ConformanceFailure(AssertionError):
-    """The target did something the document (or Kibana's platform) does not allow."""
-
-    def __init__(self, summary: str, received: str, documented: str) -> None:
-        super().__init__(summary)
-        self.summary = summary
-        self.received = received
-        self.documented = documented
-
-    def __str__(self) -> str:
-        return f"{self.summary}\nReceived: {self.received}\nDocumented: {self.documented}"
+__all__ = [
+    "ConformanceFailure",
+    "MalformedResponse",
+    "body_of",
+    "describe",
+    "expect",
+    "expect_conforms",
+    "expect_envelope",
+    "expect_status",
+    "expect_success",
+    "forbidden_reason",
+    "skip_if_forbidden",
+]
 
 
 def _shorten(value: Any, limit: int = 300) -> str:
@@ -89,11 +91,21 @@ def expect_success(response: httpx.Response, documented: str) -> None:
 
 
 def expect_conforms(op: Operation, response: httpx.Response) -> None:
-    problems = response_problems(op, response.status_code, response.headers.get("content-type"), response.content)
-    if problems:
+    """The response matches what the document or Kibana states for its status.
+
+    A response that breaks the document but shows Kibana's recorded behaviour is noted as a
+    known divergence (it reaches the report through the run's observations), not failed.
+    """
+    verdict = check_response(op, response.status_code, response.headers.get("content-type"), response.content)
+    if verdict.divergences:
+        notes = response.extensions.get("kct_divergences")
+        if notes is not None:
+            for divergence in verdict.divergences:
+                notes.note(op.id, divergence["divergence"], divergence["evidence"])
+    if verdict.problems:
         raise ConformanceFailure(
             f"{describe(response)} answered {response.status_code} with a response the schema does not allow",
-            "; ".join(problems),
+            "; ".join(verdict.problems),
             f"the {op.id} schema for status {response.status_code}",
         )
 

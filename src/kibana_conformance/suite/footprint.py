@@ -3,7 +3,8 @@
 Fleet settings and the package policy are read at the start (through a no-op update, the only
 way the documented operations allow) and written back at the end. What the documented
 operations cannot delete or read back (pipelines, conversations, agent keys, upload actions,
-exception items) is listed in the report with its id.
+exception items) is listed in the report with its id. Which operation does what is said by its
+profile (``profiles.py``).
 """
 
 from __future__ import annotations
@@ -13,42 +14,27 @@ import re
 import threading
 from collections import defaultdict
 from typing import Any
-from urllib.parse import unquote, urlsplit
+
+import pytest
 
 from ..catalog import Catalog, load_catalog
-from .requests import valid_request
-from .target import Target, TargetFailure
-
-# What a successful write of each operation leaves behind, and how it is named.
-CREATES = {
-    "put-logstash-pipeline-id": "Logstash pipeline",
-    "post-security-ai-assistant-current-user-conversations": "AI Assistant conversation",
-    "post-apm-agent-keys": "APM agent key (an Elasticsearch API key: invalidate it with the security API)",
-    "post-endpoint-action-upload": "endpoint upload action",
-}
-MODIFIES = {
-    "put-exception-lists-items": "exception list item (no documented operation reads it back)",
-    "put-fleet-settings": "Fleet settings",
-    "put-fleet-package-policies-packagepolicyid": "package policy",
-}
-RESTORED = ("put-fleet-settings", "put-fleet-package-policies-packagepolicyid")
+from ..transport import Exchange, TransportError
+from .observed import operation_path
+from .profiles import PROFILES
+from .resources import Resources
+from .target import Target
 
 
-def _space(path: str) -> str:
-    found = re.match(r"^/s/([^/]+)/", path)
+def _space(url: str) -> str:
+    found = re.search(r"/s/([^/]+)/api/", url)
     return found.group(1) if found else "default"
 
 
-def _created_id(op_id: str, path_params: dict[str, str], body: Any) -> str | None:
-    if op_id == "put-logstash-pipeline-id":
-        return unquote(path_params.get("id", ""))
-    if not isinstance(body, dict):
+def _json(content: bytes) -> Any:
+    try:
+        return json.loads(content) if content else None
+    except ValueError:
         return None
-    if op_id == "post-apm-agent-keys":
-        return (body.get("agentKey") or {}).get("id")
-    if op_id == "post-endpoint-action-upload":
-        return (body.get("data") or {}).get("id")
-    return body.get("id")
 
 
 class Footprint:
@@ -59,23 +45,25 @@ class Footprint:
         self.entries: dict[tuple[str, str, str, str], int] = defaultdict(int)
         self.lock = threading.Lock()
 
-    def observe(self, method: str, url: str, status: int | None, body: bytes) -> None:
-        if status is None or not 200 <= status < 300 or method.upper() in ("GET", "HEAD"):
+    def observe(self, exchange: Exchange) -> None:
+        status = exchange.status
+        if status is None or not 200 <= status < 300 or exchange.method in ("GET", "HEAD"):
             return
-        path = urlsplit(url).path
-        found = self.catalog.match(method, re.sub(r"^/s/[^/]+", "", path))
+        found = self.catalog.match(exchange.method, operation_path(exchange.url))
         if found is None:
             return
         op, params = found
-        try:
-            parsed = json.loads(body) if body else None
-        except ValueError:
-            parsed = None
-        if op.id in CREATES:
-            key = ("created", _space(path), op.id, _created_id(op.id, params, parsed) or "(unknown id)")
-        elif op.id in MODIFIES:
-            ident = params.get("packagePolicyId") or (parsed or {}).get("id") or (parsed or {}).get("item_id") or "-"
-            key = ("modified", _space(path) if op.id != "put-fleet-settings" else "-", op.id, ident)
+        profile = PROFILES[op.id]
+        body = _json(exchange.response_body)
+        if profile.creates:
+            ident = (profile.created_id(params, body) if profile.created_id else None) or "(unknown id)"
+            key = ("created", _space(exchange.url), op.id, str(ident))
+        elif profile.single:
+            key = ("modified", "-", op.id, "-")
+        elif profile.modifies:
+            answered = body if isinstance(body, dict) else {}
+            ident = next((params[p] for p in profile.pinned if p in params), None) or answered.get("id") or answered.get("item_id") or "-"
+            key = ("modified", _space(exchange.url), op.id, str(ident))
         else:
             return
         with self.lock:
@@ -83,33 +71,25 @@ class Footprint:
 
     def as_list(self) -> list[dict[str, Any]]:
         return [
-            {"kind": kind, "space": space, "operation": op, "id": ident, "writes": count, "what": CREATES.get(op) or MODIFIES.get(op)}
+            {"kind": kind, "space": space, "operation": op, "id": ident, "writes": count, "what": PROFILES[op].creates or PROFILES[op].modifies}
             for (kind, space, op, ident), count in sorted(self.entries.items())
         ]
 
     def merge(self, entries: list[dict[str, Any]]) -> None:
-        for e in entries:
-            self.entries[(e["kind"], e["space"], e["operation"], e["id"])] += e["writes"]
+        with self.lock:
+            for e in entries:
+                self.entries[(e["kind"], e["space"], e["operation"], e["id"])] += e["writes"]
+
+
+RESTORED = tuple(op_id for op_id, profile in PROFILES.items() if profile.restored)
+# What every update changes: not part of what is restored.
+VOLATILE_FIELDS = ("version", "revision", "updated_at", "updated_by")
 
 
 def _request_properties(catalog: Catalog, op_id: str) -> dict[str, Any]:
     op = catalog.get(op_id)
     schema = op.raw["$defs"]["request-legacy" if "request-legacy" in op.raw["$defs"] else "request"]
     return schema.get("properties", {})
-
-
-def _request_fields(catalog: Catalog, op_id: str, item: dict[str, Any]) -> dict[str, Any]:
-    """The stored values a request of the operation may set (legacy shape for package policies)."""
-    properties = _request_properties(catalog, op_id)
-    return {k: v for k, v in item.items() if k in properties}
-
-
-# What every update changes: not part of what is restored.
-VOLATILE_FIELDS = ("version", "revision", "updated_at", "updated_by")
-# Fields whose content the documented responses leave out (a package policy's variables are
-# {type, frozen}, without their values): what the run set there can be neither read back nor
-# put back, so it is reported as unverified.
-UNVERIFIABLE = {"put-fleet-package-policies-packagepolicyid": ("inputs", "vars")}
 
 
 def differences(before: Any, after: Any, path: str = "") -> list[str]:
@@ -128,12 +108,19 @@ def differences(before: Any, after: Any, path: str = "") -> list[str]:
     return [] if before == after else [path or "(the whole item)"]
 
 
+def _item(response: Any) -> dict[str, Any] | None:
+    body = _json(response.content)
+    item = body.get("item") if isinstance(body, dict) else None
+    return item if isinstance(item, dict) else None
+
+
 class Restorer:
     """Reads what the suite will change before the run and writes it back after."""
 
-    def __init__(self, target: Target, prefix: str) -> None:
+    def __init__(self, target: Target, prefix: str, resources: Resources) -> None:
         self.target = target
         self.prefix = prefix
+        self.resources = resources
         self.saved: dict[str, dict[str, Any]] = {}
         self.unread: dict[str, str] = {}
 
@@ -143,16 +130,19 @@ class Restorer:
             op = catalog.get(op_id)
             if not self.target.settings.selects(op.id, op.area):
                 continue  # no selected test writes it: leave it alone (the no-op update still bumps its version)
-            request = valid_request(op_id, self.prefix)
             try:
-                response = request.send(self.target)
-            except TargetFailure as exc:
-                self.unread[op_id] = exc.received
+                response = PROFILES[op_id].valid_request(self.prefix, self.resources).send(self.target)
+            except TransportError as exc:
+                self.unread[op_id] = exc.what
                 continue
-            if response.status_code == 200:
-                self.saved[op_id] = response.json().get("item", {})
+            except pytest.skip.Exception as skipped:  # the resource is not named, or missing on the target
+                self.unread[op_id] = str(skipped.msg)
+                continue
+            item = _item(response) if response.status_code == 200 else None
+            if item is not None:
+                self.saved[op_id] = item
             else:
-                self.unread[op_id] = f"answered {response.status_code}"
+                self.unread[op_id] = f"answered {response.status_code}" + ("" if response.status_code != 200 else " without an item object")
 
     def restore(self) -> list[dict[str, Any]]:
         """Write the saved values back; one outcome per resource, with the fields still different."""
@@ -162,26 +152,28 @@ class Restorer:
             for op_id, why in self.unread.items()
         ]
         for op_id, item in self.saved.items():
-            fields = {k: v for k, v in _request_fields(catalog, op_id, item).items() if k not in VOLATILE_FIELDS}
+            properties = _request_properties(catalog, op_id)
+            fields = {k: v for k, v in item.items() if k in properties and k not in VOLATILE_FIELDS}
             # Unconditional (no stale `version`), and through whatever the run made of it: the
             # tests may have left the policy managed, which only `force` may change.
-            if "force" in _request_properties(catalog, op_id):
+            if "force" in properties:
                 fields["force"] = True
-            request = valid_request(op_id, self.prefix).with_body(fields)
             left: list[str] = []
             try:
-                response = request.send(self.target)
+                response = PROFILES[op_id].valid_request(self.prefix, self.resources).with_body(fields).send(self.target)
                 restored = response.status_code == 200
                 detail = "" if restored else f"answered {response.status_code}"
+                after = _item(response) if restored else None
                 if restored:
-                    body = response.json() if response.content else {}
-                    left = differences(item, body.get("item", {}) if isinstance(body, dict) else {})
+                    left = differences(item, after or {})
                     if left:
                         restored = False
                         detail = "written back, but some fields still differ (an update cannot remove a field the run added)"
-            except (TargetFailure, ValueError) as exc:
-                restored, detail = False, getattr(exc, "received", str(exc))
-            unverified = [f for f in UNVERIFIABLE.get(op_id, ()) if f in item and f not in left]
+            except TransportError as exc:
+                restored, detail = False, exc.what
+            except pytest.skip.Exception as skipped:
+                restored, detail = False, str(skipped.msg)
+            unverified = [f for f in PROFILES[op_id].unverifiable if f in item and f not in left]
             outcomes.append(
                 {"operation": op_id, "id": item.get("id", "-"), "restored": restored, "detail": detail, "left": left, "unverified": unverified}
             )

@@ -1,53 +1,84 @@
 """Resources the suite addresses but cannot create through the documented operations.
 
-The defaults are the bundled mock's seeded fixtures (and Kibana's own default Fleet output);
-against another deployment, ``--resource NAME=VALUE`` points the suite at its resources.
-A test whose resource is missing on the target is skipped with that reason.
+Against the bundled mock, the entry point hands the suite the mock's seeded ids; against another
+deployment, ``--resource NAME=VALUE`` names the target's own. A test whose resource is missing
+is skipped, always with the same reason, through :meth:`Resources.skip_missing` (which
+:class:`~kibana_conformance.suite.target.Target` calls on every 404 to a request that names one).
 """
 
 from __future__ import annotations
 
-DEFAULT_RESOURCES = {
-    "outputId": "fleet-default-output",
-    "remoteOutputId": "remote-es-output",
-    "packagePolicyId": "f1a5e3b2-7d4c-4b8e-9a61-3c2d8e7f4a10",
-    "managedPackagePolicyId": "5b0d6e3c-9f2a-4d71-8e4b-2a6c1f9d3e57",
-    "liveQueryId": "3c42c847-eb30-4452-80e0-728584042334",
-    "liveQueryActionId": "609c4c66-ba3d-43fa-afdd-53e244577aa0",
-    "groupStream": "web-services",
-    "exceptionItemId": "simple_list_item",
-    "endpointId": "ed518850-681a-4d60-bb98-e22640cae2a8",
-    "otherSpace": "kct-other",
-}
-RESOURCE_NAMES = tuple(DEFAULT_RESOURCES)
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
-_overrides: dict[str, str] = {}
+import pytest
 
 
-def set_overrides(values: dict[str, str]) -> None:
-    _overrides.clear()
-    _overrides.update(values)
+@dataclass(frozen=True)
+class ResourceKind:
+    name: str
+    what: str  # what it is, for the skip reason
+    how: str  # how to name one on a deployment
 
 
-def resource(name: str) -> str:
-    return _overrides.get(name, DEFAULT_RESOURCES[name])
+KINDS = (
+    ResourceKind("outputId", "Fleet output", "the id of an Elasticsearch or Logstash output (Fleet > Settings > Outputs)"),
+    ResourceKind("remoteOutputId", "remote Elasticsearch output", "the id of a remote Elasticsearch output with integration sync on"),
+    ResourceKind("packagePolicyId", "package policy", "the id of a package policy that is not managed (Fleet > Agent policies > an integration)"),
+    ResourceKind("managedPackagePolicyId", "managed package policy", "the id of a managed package policy, such as Fleet Server's"),
+    ResourceKind("liveQueryId", "Osquery live query", "the id of a live query with results"),
+    ResourceKind("liveQueryActionId", "Osquery live query action", "the action id of that live query"),
+    ResourceKind("groupStream", "group stream", "the name of a group stream (Streams)"),
+    ResourceKind("exceptionItemId", "exception list item", "the item_id of an exception list item in a single-space list"),
+    ResourceKind("endpointId", "enrolled endpoint", "the agent id of an enrolled Elastic Defend endpoint"),
+    ResourceKind("otherSpace", "second space", "the id of a space other than the one the run uses"),
+)
+BY_NAME = {kind.name: kind for kind in KINDS}
+RESOURCE_NAMES = tuple(BY_NAME)
+# Kibana's own ids, which exist on every deployment; the others have no default outside the bundled mock.
+KIBANA_DEFAULTS = {"outputId": "fleet-default-output"}
 
 
-def parse_resource(text: str) -> tuple[str, str]:
-    name, sep, value = text.partition("=")
-    if not sep or not value:
-        raise ValueError(f"--resource: expected NAME=VALUE, got {text!r}")
-    if name not in DEFAULT_RESOURCES:
-        raise ValueError(f"--resource: unknown name {name!r}; names are {', '.join(RESOURCE_NAMES)}")
-    return name, value
+class Resources:
+    """The resources of a run: name to value, and the one skip reason when one is missing."""
 
+    def __init__(self, values: Mapping[str, str]) -> None:
+        unknown = set(values) - set(BY_NAME)
+        if unknown:
+            raise ValueError(f"unknown resource {sorted(unknown)[0]!r}; names are {', '.join(RESOURCE_NAMES)}")
+        self._values = dict(values)
 
-def pinned_path_parameters() -> dict[str, dict[str, str]]:
-    """Path parameters the property tests keep on existing resources, so valid cases reach the handler."""
-    return {
-        "get-fleet-outputs-outputid": {"outputId": resource("outputId")},
-        "get-fleet-remote-synced-integrations-outputid-remote-status": {"outputId": resource("remoteOutputId")},
-        "put-fleet-package-policies-packagepolicyid": {"packagePolicyId": resource("packagePolicyId")},
-        "get-osquery-live-queries-id-results-actionid": {"id": resource("liveQueryId"), "actionId": resource("liveQueryActionId")},
-        "get-streams-name-group": {"name": resource("groupStream")},
-    }
+    def __contains__(self, name: str) -> bool:
+        return name in self._values
+
+    def __getitem__(self, name: str) -> str:
+        """The value of a resource; a test that needs one the run was not given is skipped."""
+        if name not in BY_NAME:
+            raise KeyError(name)
+        if name not in self._values:
+            kind = BY_NAME[name]
+            pytest.skip(f"needs a {kind.what}, and none was named: pass --resource {name}=VALUE ({kind.how})")
+        return self._values[name]
+
+    def get(self, name: str) -> str | None:
+        return self._values.get(name)
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self._values)
+
+    def missing_reason(self, name: str) -> str:
+        kind = BY_NAME[name]
+        return (
+            f"{kind.what} {self._values.get(name)!r} ({name}) does not exist on the target; "
+            f"name an existing one with --resource {name}=VALUE ({kind.how})"
+        )
+
+    def skip_missing(self, names: Iterable[str]) -> None:
+        names = list(names)
+        if names:
+            pytest.skip(self.missing_reason(names[0]))
+
+    def named_in(self, path: str) -> list[str]:
+        """The resources whose value is a segment of ``path``."""
+        segments = set(path.split("/"))
+        return [name for name, value in self._values.items() if value in segments and name != "otherSpace"]

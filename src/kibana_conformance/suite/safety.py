@@ -1,30 +1,10 @@
-"""Keeping a live deployment safe: no writes in read-only mode, and a bounded request rate."""
+"""Keeping a live deployment safe: no writes in read-only mode, and the gate for remote targets."""
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class RateLimiter:
-    """At most ``rate`` requests per second, evenly spaced, shared by the threads of one process."""
-
-    def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate
-        self._next = time.monotonic()
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self.interval
-        if slot > now:
-            time.sleep(slot - now)
+from ..transport import SAFE_METHODS
 
 
 def read_only_guard(method: str) -> None:

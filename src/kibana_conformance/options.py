@@ -1,30 +1,40 @@
-"""The suite's options: one table, read with the precedence CLI, then environment, then ini."""
+"""Every option of a run, in one table, read with the precedence CLI, then environment, then ini.
+
+The pytest plugin and ``kibana-conformance run`` both register their options from
+:data:`OPTIONS`; :func:`build_settings` checks the resolved values together. A bad value is a
+:class:`SettingsError`: one line, exit code 2.
+"""
 
 from __future__ import annotations
 
+import functools
+import ipaddress
+import math
 import re
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..catalog import load_catalog
+from .catalog import load_catalog
 
 SPACE_ID = re.compile(r"^[a-z0-9_-]+$")
 DEFAULT_MAX_EXAMPLES = 100
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_REMOTE_RPS = 10.0
-LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+DEFAULT_REPORT_DIR = "reports"
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
 
 @dataclass(frozen=True)
 class Option:
     flag: str
     dest: str
-    env: str
-    ini: str
+    env: str | None
+    ini: str | None
     help: str
-    kind: str = "str"  # str, int, float, bool, path
+    kind: str = "str"  # str, int, float, bool, path, file, list
     secret: bool = False
     metavar: str | None = None
 
@@ -35,25 +45,43 @@ OPTIONS = (
     Option("--username", "kibana_username", "KIBANA_USERNAME", "kibana_username", "user name for basic auth", metavar="USER"),
     Option("--password", "kibana_password", "KIBANA_PASSWORD", "kibana_password", "password for basic auth", secret=True, metavar="PASSWORD"),
     Option("--space", "kibana_space", "KIBANA_SPACE", "kibana_space", "run everything under /s/ID", metavar="ID"),
-    Option("--max-examples", "kibana_max_examples", "KIBANA_CONFORMANCE_MAX_EXAMPLES", "kibana_max_examples", f"generated cases per operation and phase (default {DEFAULT_MAX_EXAMPLES})", kind="int", metavar="N"),
+    Option("--max-examples", "kibana_max_examples", "KIBANA_CONFORMANCE_MAX_EXAMPLES", "kibana_max_examples", f"generated cases per operation (default {DEFAULT_MAX_EXAMPLES})", kind="int", metavar="N"),
     Option("--seed", "kibana_seed", "KIBANA_CONFORMANCE_SEED", "kibana_seed", "seed for generated data (default: random, printed)", kind="int", metavar="N"),
     Option("--area", "kibana_area", "KIBANA_CONFORMANCE_AREA", "kibana_area", "only these areas, comma-separated (e.g. fleet,apm)", metavar="AREAS"),
     Option("--operation", "kibana_operation", "KIBANA_CONFORMANCE_OPERATION", "kibana_operation", "only these operation ids, comma-separated", metavar="IDS"),
-    Option("--timeout", "kibana_timeout", "KIBANA_CONFORMANCE_TIMEOUT", "kibana_timeout", f"seconds to wait for each response (default {DEFAULT_TIMEOUT:g})", kind="float", metavar="SECONDS"),
-    Option("--ca-cert", "kibana_ca_cert", "KIBANA_CA_CERT", "kibana_ca_cert", "CA bundle to verify the target's TLS certificate", kind="path", metavar="FILE"),
+    Option("--timeout", "kibana_timeout", "KIBANA_CONFORMANCE_TIMEOUT", "kibana_timeout", f"seconds a whole response may take (default {DEFAULT_TIMEOUT:g})", kind="float", metavar="SECONDS"),
+    Option("--ca-cert", "kibana_ca_cert", "KIBANA_CA_CERT", "kibana_ca_cert", "CA bundle to verify the target's TLS certificate", kind="file", metavar="FILE"),
     Option("--insecure", "kibana_insecure", "KIBANA_CONFORMANCE_INSECURE", "kibana_insecure", "do not verify the target's TLS certificate", kind="bool"),
     Option("--read-only", "kibana_read_only", "KIBANA_CONFORMANCE_READ_ONLY", "kibana_read_only", "send only GET and HEAD requests; tests that write are skipped", kind="bool"),
     Option("--allow-writes", "kibana_allow_writes", "KIBANA_CONFORMANCE_ALLOW_WRITES", "kibana_allow_writes", "accept that the suite writes to a target that is not on this machine", kind="bool"),
     Option("--max-rps", "kibana_max_rps", "KIBANA_CONFORMANCE_MAX_RPS", "kibana_max_rps", f"requests per second at most (default: {DEFAULT_REMOTE_RPS:g} for a target not on this machine, no limit on loopback)", kind="float", metavar="N"),
+    Option("--resource", "kibana_resource", "KIBANA_CONFORMANCE_RESOURCES", "kibana_resources", "an existing resource on the target, NAME=VALUE (repeatable; comma-separated in the environment)", kind="list", metavar="NAME=VALUE"),
+    Option("--report-dir", "kibana_report_dir", "KIBANA_CONFORMANCE_REPORT_DIR", "kibana_report_dir", f"where the reports go (default: {DEFAULT_REPORT_DIR})", kind="path", metavar="DIR"),
+    Option("--baseline", "kibana_baseline", "KIBANA_CONFORMANCE_BASELINE", "kibana_baseline", "accepted deviations (YAML): covered failures do not fail the gate", kind="path", metavar="FILE"),
+    Option("--baseline-prune", "kibana_baseline_prune", None, None, "rewrite --baseline without the entries whose checks pass now", kind="bool"),
+    Option("--baseline-update", "kibana_baseline_update", None, None, "write the current failures as a new baseline (to --baseline, or REPORT_DIR/baseline.yaml) for review", kind="bool"),
+    Option("--target-flavour", "kibana_target_flavour", "KIBANA_CONFORMANCE_FLAVOUR", "kibana_target_flavour", "apply the known divergences of a target flavour (stateful, serverless)", metavar="NAME"),
+    Option("--mock-fault", "kibana_mock_fault", "KIBANA_CONFORMANCE_MOCK_FAULTS", None, "run the bundled mock with this fault switched on (repeatable; `kibana-conformance mock --list-faults`)", kind="list", metavar="NAME"),
 )
+BY_DEST = {option.dest: option for option in OPTIONS}
 
 
 class SettingsError(ValueError):
     """An option value that cannot be used; reported as one line (usage error)."""
 
 
+def _number(option: Option, raw: Any, origin: str) -> float | int:
+    try:
+        value = int(raw) if option.kind == "int" else float(raw)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{origin}: expected a number, got {raw!r}") from None
+    if not math.isfinite(value) or value < 0 or (value == 0 and option.dest != "kibana_seed"):
+        raise SettingsError(f"{origin}: expected a positive finite number, got {raw!r}")
+    return value
+
+
 def _convert(option: Option, raw: Any, origin: str) -> Any:
-    if raw is None or raw == "":
+    if raw is None or raw == "" or raw == []:
         return None
     if option.kind == "bool":
         if isinstance(raw, bool):
@@ -65,30 +93,52 @@ def _convert(option: Option, raw: Any, origin: str) -> Any:
             return False
         raise SettingsError(f"{origin}: expected true or false, got {raw!r}")
     if option.kind in ("int", "float"):
-        try:
-            value = int(raw) if option.kind == "int" else float(raw)
-        except (TypeError, ValueError):
-            raise SettingsError(f"{origin}: expected a number, got {raw!r}") from None
-        if value < 0 or (option.dest in ("kibana_max_examples", "kibana_timeout") and value == 0):
-            raise SettingsError(f"{origin}: expected a positive number, got {raw!r}")
-        return value
-    if option.kind == "path":
+        return _number(option, raw, origin)
+    if option.kind == "file":
         path = Path(str(raw)).expanduser()
         if not path.is_file():
             raise SettingsError(f"{origin}: no such file: {path}")
         return path
+    if option.kind == "path":
+        return Path(str(raw)).expanduser()
+    if option.kind == "list":
+        return [str(v) for v in raw] if isinstance(raw, (list, tuple)) else [str(raw)]
     return str(raw)
+
+
+def _env_value(option: Option, text: str) -> Any:
+    if option.kind == "list":
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return text
 
 
 def resolve_option(option: Option, cli: Any, env: dict[str, str], ini: Any) -> Any:
     """CLI value if given, else the environment variable, else the ini value."""
-    if cli not in (None, False, ""):
+    if cli not in (None, False, "", []):
         return _convert(option, cli, option.flag)
-    if env.get(option.env, "") != "":
-        return _convert(option, env[option.env], option.env)
-    if ini not in (None, "", []):
+    if option.env and env.get(option.env, "").strip() != "":
+        return _convert(option, _env_value(option, env[option.env]), option.env)
+    if option.ini and ini not in (None, "", []):
         return _convert(option, ini, f"ini {option.ini}")
     return None
+
+
+@functools.cache
+def resolves_to_loopback(host: str) -> bool:
+    """Whether every address the host name resolves to is a loopback address (a name that does not resolve is not)."""
+    host = host.strip("[]").lower()
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return False
+    addresses = {info[4][0] for info in infos}
+    return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
 
 
 @dataclass(frozen=True)
@@ -108,6 +158,13 @@ class Settings:
     read_only: bool = False
     allow_writes: bool = False
     max_rps: float | None = None
+    resources: tuple[tuple[str, str], ...] = ()
+    report_dir: Path = Path(DEFAULT_REPORT_DIR)
+    baseline: Path | None = None
+    baseline_prune: bool = False
+    baseline_update: bool = False
+    flavour: str | None = None
+    mock_faults: tuple[str, ...] = ()
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
     @property
@@ -115,8 +172,7 @@ class Settings:
         """The bundled mock, or a target on this machine: writes there harm no one else."""
         if self.base_url is None:
             return True
-        host = urlsplit(self.base_url).hostname or ""
-        return host in LOOPBACK_HOSTS or host.startswith("127.")
+        return resolves_to_loopback(urlsplit(self.base_url).hostname or "")
 
     @property
     def rate_limit(self) -> float | None:
@@ -128,6 +184,12 @@ class Settings:
     def credentials_kind(self) -> str:
         return "api-key" if self.api_key else "basic" if self.username else "none"
 
+    @property
+    def verify(self) -> bool | str:
+        if self.insecure:
+            return False
+        return str(self.ca_cert) if self.ca_cert else True
+
     def selects(self, operation_id: str, area: str) -> bool:
         return (not self.areas or area in self.areas) and (not self.operations or operation_id in self.operations)
 
@@ -136,16 +198,26 @@ def _split(value: str | None) -> frozenset[str]:
     return frozenset(part.strip() for part in (value or "").split(",") if part.strip())
 
 
-def build_settings(values: dict[str, Any]) -> Settings:
+def check_base_url(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"--base-url: expected an http(s) URL such as https://kibana.example:5601, got {base_url!r}")
+    if parts.username or parts.password:
+        raise SettingsError("--base-url: put credentials in --username/--password or --api-key, not in the URL")
+    if parts.query or parts.fragment or base_url.rstrip().endswith(("?", "#")):
+        raise SettingsError("--base-url: give Kibana's base URL without a query (?...) or fragment (#...); credentials go in --api-key or --username/--password")
+    try:
+        parts.port  # noqa: B018  (raises on a port out of range)
+    except ValueError as exc:
+        raise SettingsError(f"--base-url: {exc}") from None
+    return base_url.rstrip("/")
+
+
+def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ()) -> Settings:
     """Check the resolved option values together and build the settings."""
     base_url = values.get("base_url")
     if base_url:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise SettingsError(f"--base-url: expected an http(s) URL such as https://kibana.example:5601, got {base_url!r}")
-        if parts.username or parts.password:
-            raise SettingsError("--base-url: put credentials in --username/--password or --api-key, not in the URL")
-        base_url = base_url.rstrip("/")
+        base_url = check_base_url(base_url)
     api_key, username, password = values.get("kibana_api_key"), values.get("kibana_username"), values.get("kibana_password")
     if api_key and (username or password):
         raise SettingsError("use either --api-key or --username/--password, not both")
@@ -169,8 +241,9 @@ def build_settings(values: dict[str, Any]) -> Settings:
         raise SettingsError("use either --ca-cert or --insecure, not both")
     if values.get("kibana_read_only") and values.get("kibana_allow_writes"):
         raise SettingsError("use either --read-only or --allow-writes, not both")
-    if values.get("kibana_max_rps") == 0:
-        raise SettingsError("--max-rps: expected a positive number, got 0")
+    resources = tuple(parse_resource(text, resource_names) for text in values.get("kibana_resource") or [])
+    if values.get("kibana_baseline_prune") and not values.get("kibana_baseline"):
+        raise SettingsError("--baseline-prune needs --baseline FILE")
     return Settings(
         base_url=base_url,
         api_key=api_key,
@@ -187,6 +260,22 @@ def build_settings(values: dict[str, Any]) -> Settings:
         read_only=bool(values.get("kibana_read_only")),
         allow_writes=bool(values.get("kibana_allow_writes")),
         max_rps=values.get("kibana_max_rps"),
+        resources=resources,
+        report_dir=values.get("kibana_report_dir") or Path(DEFAULT_REPORT_DIR),
+        baseline=values.get("kibana_baseline"),
+        baseline_prune=bool(values.get("kibana_baseline_prune")),
+        baseline_update=bool(values.get("kibana_baseline_update")),
+        flavour=values.get("kibana_target_flavour"),
+        mock_faults=tuple(values.get("kibana_mock_fault") or ()),
         secrets=tuple(s for s in (api_key, password) if s),
     )
 
+
+def parse_resource(text: str, names: tuple[str, ...] = ()) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    name, value = name.strip(), value.strip()
+    if not sep or not value:
+        raise SettingsError(f"--resource: expected NAME=VALUE, got {text!r}")
+    if names and name not in names:
+        raise SettingsError(f"--resource: unknown name {name!r}; names are {', '.join(names)}")
+    return name, value

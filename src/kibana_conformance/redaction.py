@@ -1,0 +1,140 @@
+"""The one redaction point: every artifact of a run (terminal, results.json, HTML, JUnit, Allure,
+HAR, logs) passes through a :class:`Redactor` before it is written.
+
+It removes the configured credentials in every encoding they can take on the way out (as given,
+Base64 alone and as ``user:password``, the ``id:key`` halves of an API key, percent-encoded,
+JSON- and HTML-escaped), credential-like query parameters of every URL (``?token=``, ``&password=``),
+``Authorization``-like header values, and the secrets a target issues during the run (an APM agent key), which the
+suite registers with :meth:`Redactor.add` as soon as it sees them.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+import threading
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+REDACTED = "[REDACTED]"
+SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization", "x-api-key", "es-secondary-authorization"})
+# Fields whose value a target issues as a secret (a new API key, a token), whatever its value.
+SECRET_FIELDS = ("api_key", "encoded", "password", "secret", "token", "access_token", "refresh_token", "service_token")
+MIN_SECRET_LENGTH = 3
+_AUTH_VALUE = re.compile(r"(?i)\b(authorization\s*[:=]\s*[\"']?|Basic\s+|ApiKey\s+|Bearer\s+)([A-Za-z0-9+/=._:~-]{6,})")
+_USERINFO = re.compile(r"(?i)(https?://)[^/@\s\"'<>]+@")
+# Query parameters that carry credentials (the rest of a query is what a reproduction needs).
+_SECRET_QUERY = re.compile(r"(?i)([?&;][\w.-]*(?:pass|token|secret|auth|key|sig|session|credential)[\w.-]*=)[^&#;\s\"'<>]*")
+_SECRET_FIELD = re.compile(r'(?i)((?:\\?")(?:' + "|".join(SECRET_FIELDS) + r')(?:\\?")\s*:\s*)(\\?")(?:[^"\\]|\\.)*?(\\?")')
+
+
+def _encodings(secret: str) -> set[str]:
+    """The forms a secret can take in an artifact."""
+    forms = {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1], html.escape(secret)}
+    forms.add(base64.b64encode(secret.encode()).decode())
+    forms.add(base64.b64encode(secret.encode()).decode().rstrip("="))
+    forms.add(base64.urlsafe_b64encode(secret.encode()).decode())
+    return forms
+
+
+class Redactor:
+    """Replaces secrets by ``[REDACTED]`` in text; thread-safe, and secrets can be added while it is in use."""
+
+    def __init__(self, secrets: Iterable[str] = (), *, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        self._lock = threading.Lock()
+        self._forms: list[str] = []
+        self._known: set[str] = set()
+        for secret in secrets:
+            self.add(secret)
+        for user, password in pairs:
+            self.add_pair(user, password)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What was added (to hand to another process's redactor)."""
+        with self._lock:
+            return tuple(sorted(self._known))
+
+    def add(self, secret: str | None) -> None:
+        """A secret, with its encodings; an API key given as ``id:key`` or encoded also adds its halves."""
+        if not secret or len(secret) < MIN_SECRET_LENGTH:
+            return
+        forms = _encodings(secret)
+        plain = _decoded_api_key(secret) or secret
+        if ":" in plain:
+            # id:api_key (or user:password): the whole, and the secret half alone (an id is not secret).
+            forms |= _encodings(plain) | _encodings(plain.split(":", 1)[1])
+        with self._lock:
+            self._known.add(secret)
+            self._forms = sorted({*self._forms, *(f for f in forms if len(f) >= MIN_SECRET_LENGTH)}, key=len, reverse=True)
+
+    def add_pair(self, user: str, password: str) -> None:
+        """Basic credentials: the password, and ``user:password`` as the header carries it."""
+        self.add(password)
+        if password:
+            self.add(f"{user}:{password}")
+
+    def text(self, text: str) -> str:
+        if not text:
+            return text
+        with self._lock:
+            forms = list(self._forms)
+        for form in forms:
+            if form in text:
+                text = text.replace(form, REDACTED)
+        text = _AUTH_VALUE.sub(lambda m: m.group(1) + REDACTED, text)
+        text = _SECRET_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(3)}", text)
+        text = _USERINFO.sub(r"\1" + REDACTED + "@", text)
+        return _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+
+    def headers(self, headers: Any) -> dict[str, str]:
+        items = headers.multi_items() if hasattr(headers, "multi_items") else dict(headers).items()
+        return {k: (REDACTED if k.lower() in SECRET_HEADERS else self.text(str(v))) for k, v in items}
+
+    def data(self, value: Any) -> Any:
+        """A JSON-like value with every string redacted (keys too)."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.text(str(k)): self.data(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.data(v) for v in value]
+        return value
+
+
+def _decoded_api_key(text: str) -> str | None:
+    """``id:key`` for a Base64-encoded API key, None when it is not one."""
+    try:
+        decoded = base64.b64decode(text, validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return decoded if ":" in decoded and decoded.isprintable() else None
+
+
+ISSUED_SCAN_LIMIT = 1_000_000
+
+
+def issued_secrets(content: bytes, content_type: str) -> list[str]:
+    """The values of secret-named fields in a JSON answer (a new API key, a token): the target issued them."""
+    if "json" not in content_type.lower() or not content or len(content) > ISSUED_SCAN_LIMIT:
+        return []
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return []
+    found: list[str] = []
+    pending = [body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, str) and str(key).lower() in SECRET_FIELDS and len(value) >= MIN_SECRET_LENGTH:
+                    found.append(value)
+                elif isinstance(value, (dict, list)):
+                    pending.append(value)
+        elif isinstance(node, list):
+            pending.extend(v for v in node if isinstance(v, (dict, list)))
+    return found
