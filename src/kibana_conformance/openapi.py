@@ -95,6 +95,10 @@ def _parameter(param: dict[str, Any], op: Operation, purpose: str = "document") 
     out = {k: copy.deepcopy(v) for k, v in param.items() if k not in ("source", "provenance", "lossy")}
     out["schema"] = _rewrite_refs(schema_for(param["schema"], REQUEST_PURPOSE[purpose]), op)
     out["x-source"] = param["source"]
+    # A parameter's provenance annotations (schemas/README.md) are extensions in OpenAPI.
+    for key in ("lossy", "provenance"):
+        if key in param:
+            out[f"x-{key}"] = param[key]
     if param["in"] == "header" and param["required"] and "default" in param["schema"]:
         # "Required" with a "Default value": an absent header takes the default, as Kibana's
         # versioned router does, so a request without it is valid.

@@ -45,7 +45,7 @@ def missing_as_not_group(call, proceed):
         return proceed()
     except KibanaError as error:
         if error.status == 404:
-            raise bad_request(f"Stream {call.path_params['name']} is not a group stream") from None
+            raise bad_request("Stream is not a group stream") from None
         raise
 
 

@@ -72,5 +72,5 @@ class StreamsBackend(Backend):
         if stream is None:
             raise not_found(f"Cannot find stream {name}")
         if "group" not in stream:
-            raise bad_request(f"Stream {name} is not a group stream")
+            raise bad_request("Stream is not a group stream")  # Kibana names no stream in this message
         return {"group": stream["group"]}
