@@ -85,9 +85,13 @@ def _media(media: dict[str, Any], op: Operation) -> dict[str, Any]:
 
 
 def _parameter(param: dict[str, Any], op: Operation) -> dict[str, Any]:
-    out = {k: copy.deepcopy(v) for k, v in param.items() if k != "source"}
+    out = {k: copy.deepcopy(v) for k, v in param.items() if k not in ("source", "provenance", "lossy")}
     out["schema"] = _rewrite_refs(out["schema"], op)
     out["x-source"] = param["source"]
+    # Where `required` comes from, and the lossy spot the parameter comes from (schemas/README.md).
+    for key in ("provenance", "lossy"):
+        if key in param:
+            out[f"x-{key}"] = param[key]
     if param["in"] == "header" and param["required"] and "default" in param["schema"]:
         # "Required" with a "Default value": an absent header takes the default, as Kibana's
         # versioned router does, so a request without it is valid.
