@@ -95,8 +95,8 @@ def _parameter(param: dict[str, Any], op: Operation, purpose: str = "document") 
     out = {k: copy.deepcopy(v) for k, v in param.items() if k not in ("source", "provenance", "lossy")}
     out["schema"] = _rewrite_refs(schema_for(param["schema"], REQUEST_PURPOSE[purpose]), op)
     out["x-source"] = param["source"]
-    # A parameter's provenance annotations (schemas/README.md) are extensions in OpenAPI.
-    for key in ("lossy", "provenance"):
+    # Where `required` comes from, and the lossy spot the parameter comes from (schemas/README.md).
+    for key in ("provenance", "lossy"):
         if key in param:
             out[f"x-{key}"] = param[key]
     if param["in"] == "header" and param["required"] and "default" in param["schema"]:

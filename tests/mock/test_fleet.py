@@ -23,6 +23,10 @@ NGINX = "8c6e2f4a-1b3d-4e5f-a7c9-0d2e4f6a8b1c"
 FLEET_SERVER = "5b0d6e3c-9f2a-4d71-8e4b-2a6c1f9d3e57"
 AGENT_WITH_DATA = "3e7a9c1b-5d2f-4a8e-b6c4-2f9d1e3a5c7b"
 AGENT_WITHOUT_DATA = "9d4b6f8a-2c1e-4e5d-8b3a-6f0c2e4a6b8d"
+SIMPLIFIED_IDENTITY = {
+    NGINX: ("nginx-web-frontends", {"name": "nginx", "version": "1.24.0"}),
+    SYSTEM: ("system-1", {"name": "system", "version": "1.64.0"}),
+}
 
 
 def seq_no(version: str) -> int:
@@ -41,6 +45,12 @@ def put_policy(api: httpx.Client, policy_id: str, body: dict[str, Any], prefix: 
     response = api.put(f"{prefix}/api/fleet/package_policies/{policy_id}{query}", json=body)
     assert_conforms(POLICY, response)
     return response
+
+
+def simplified_body(body: dict[str, Any], policy_id: str = "") -> dict[str, Any]:
+    """A simplified-shape body: Kibana requires the policy's name and package beside the inputs."""
+    name, package = SIMPLIFIED_IDENTITY[policy_id or NGINX]
+    return {"name": name, "package": package, **body}
 
 
 def fleet_error(response: httpx.Response, status: int, error_type: str) -> str:
@@ -276,12 +286,12 @@ def test_updated_by_is_the_caller(api: httpx.Client, mock_server: Any) -> None:
 
 
 @pytest.mark.parametrize("query", ["", "?format=legacy"])
-def test_legacy_format_gives_inputs_as_an_array_with_closed_var_objects(api: httpx.Client, query: str) -> None:
+def test_legacy_format_gives_inputs_as_an_array_with_var_objects_and_values(api: httpx.Client, query: str) -> None:
     item = put_policy(api, NGINX, {}, query=query).json()["item"]
     assert [(i["policy_template"], i["type"]) for i in item["inputs"]] == [("nginx", "logfile"), ("nginx", "nginx/metrics")]
     stream = item["inputs"][0]["streams"][0]
     assert stream["data_stream"] == {"type": "logs", "dataset": "nginx.access"}
-    assert stream["vars"]["paths"] == {"type": "text"}
+    assert stream["vars"]["paths"] == {"type": "text", "value": ["/var/log/nginx/access.log*"]}
 
 
 def test_simplified_format_gives_inputs_as_a_map_with_values(api: httpx.Client) -> None:
@@ -299,7 +309,7 @@ def test_simplified_request_is_stored_in_the_legacy_shape(api: httpx.Client) -> 
             "nginx-logfile": {"streams": {"nginx.error": {"enabled": False, "vars": {"paths": ["/srv/nginx/error.log"]}}}},
         }
     }
-    response = put_policy(api, NGINX, body)
+    response = put_policy(api, NGINX, simplified_body(body))
     assert response.status_code == 200
     legacy = response.json()["item"]["inputs"]
     assert isinstance(legacy, list)
@@ -314,7 +324,7 @@ def test_simplified_request_is_stored_in_the_legacy_shape(api: httpx.Client) -> 
 def test_simplified_request_enables_the_inputs_it_names(api: httpx.Client) -> None:
     """As in Kibana: a named input or stream is enabled unless it says enabled: false."""
     body = {"inputs": {"system-winlog": {"streams": {"system.security": {}}}, "system-logfile": {"enabled": False}}}
-    inputs = put_policy(api, SYSTEM, body, query="?format=simplified").json()["item"]["inputs"]
+    inputs = put_policy(api, SYSTEM, simplified_body(body, SYSTEM), query="?format=simplified").json()["item"]["inputs"]
     assert inputs["system-winlog"]["enabled"] is True  # seeded disabled
     assert inputs["system-winlog"]["streams"]["system.security"]["enabled"] is True
     assert inputs["system-logfile"]["enabled"] is False
@@ -331,36 +341,50 @@ def test_simplified_request_enables_the_inputs_it_names(api: httpx.Client) -> No
     ],
 )
 def test_simplified_request_naming_unknown_parts_is_400(api: httpx.Client, inputs: dict[str, Any], message: str) -> None:
-    response = put_policy(api, NGINX, {"inputs": inputs})
+    response = put_policy(api, NGINX, simplified_body({"inputs": inputs}))
     assert fleet_error(response, 400, "PackagePolicyValidationError") == message
     assert put_policy(api, NGINX, {}).json()["item"]["revision"] == 2  # the failed update changed nothing
 
 
-def test_legacy_request_replaces_inputs_and_keeps_var_values(api: httpx.Client) -> None:
+def test_legacy_request_replaces_inputs_with_the_vars_it_sends(api: httpx.Client) -> None:
+    """As in Kibana: the inputs a legacy body sends are stored as sent, var values included."""
     inputs = put_policy(api, NGINX, {}).json()["item"]["inputs"]
     logfile = inputs[0]
     logfile["streams"] = [s for s in logfile["streams"] if s["data_stream"]["dataset"] == "nginx.access"]
     logfile["streams"][0]["enabled"] = False
     logfile["streams"][0].pop("id")
+    logfile["streams"][0]["vars"]["paths"]["value"] = ["/srv/nginx/access.log"]
+    del logfile["streams"][0]["vars"]["tags"]["value"]  # a var sent without its value loses it
     response = put_policy(api, NGINX, {"inputs": [logfile]})
     assert response.status_code == 200
     stored = response.json()["item"]["inputs"]
     assert len(stored) == 1 and stored[0]["streams"][0]["id"] == f"logfile-nginx.access-{NGINX}"
-    simplified = put_policy(api, NGINX, {}, query="?format=simplified").json()["item"]["inputs"]
-    assert list(simplified) == ["nginx-logfile"]
-    assert simplified["nginx-logfile"]["streams"] == {"nginx.access": {"enabled": False, "vars": {"paths": ["/var/log/nginx/access.log*"], "tags": ["nginx-access"], "preserve_original_event": False}}}
+    assert stored[0]["streams"][0]["vars"]["tags"] == {"type": "text"}
+    as_map = put_policy(api, NGINX, {}, query="?format=simplified").json()["item"]["inputs"]
+    assert list(as_map) == ["nginx-logfile"]
+    assert as_map["nginx-logfile"]["streams"] == {"nginx.access": {"enabled": False, "vars": {"paths": ["/srv/nginx/access.log"], "preserve_original_event": False}}}
 
 
 def test_top_level_vars_follow_the_response_format(api: httpx.Client) -> None:
-    sent = {"data_stream.dataset": {"type": "text", "frozen": True}}
+    sent = {"data_stream.dataset": {"type": "text", "frozen": True, "value": "nginx.edge"}}
     assert put_policy(api, NGINX, {"vars": sent}).json()["item"]["vars"] == sent
+    assert put_policy(api, NGINX, {}, query="?format=simplified").json()["item"]["vars"] == {"data_stream.dataset": "nginx.edge"}
     state = api.get("/_mock/state").json()
     stored = state["spaces"]["default"]["fleet"]["package_policies"][NGINX]["vars"]["data_stream.dataset"]
     stored["value"] = {"dataset": "nginx.custom", "package": "nginx"}  # Kibana's internal form of this var
     api.put("/_mock/state", json=state).raise_for_status()
     assert put_policy(api, NGINX, {}, query="?format=simplified").json()["item"]["vars"] == {"data_stream.dataset": "nginx.custom"}
-    assert put_policy(api, NGINX, {"vars": sent}).json()["item"]["vars"] == sent
-    assert put_policy(api, NGINX, {}, query="?format=simplified").json()["item"]["vars"] == {"data_stream.dataset": "nginx.custom"}
+    without_value = {"data_stream.dataset": {"type": "text", "frozen": True}}
+    assert put_policy(api, NGINX, {"vars": without_value}).json()["item"]["vars"] == without_value  # replaced as sent
+    assert put_policy(api, NGINX, {}, query="?format=simplified").json()["item"]["vars"] == {}
+
+
+def test_simplified_top_level_vars_set_values(api: httpx.Client) -> None:
+    put_policy(api, NGINX, {"vars": {"data_stream.dataset": {"type": "text"}}})
+    body = simplified_body({"inputs": {}, "vars": {"data_stream.dataset": "nginx.edge"}})
+    assert put_policy(api, NGINX, body).json()["item"]["vars"] == {"data_stream.dataset": {"type": "text", "value": "nginx.edge"}}
+    unknown = put_policy(api, NGINX, simplified_body({"inputs": {}, "vars": {"timeout": "5s"}}))
+    assert fleet_error(unknown, 400, "PackagePolicyValidationError") == "Variable :timeout not found"
 
 
 def test_policy_ids_sets_the_deprecated_policy_id(api: httpx.Client) -> None:
@@ -393,11 +417,16 @@ def test_version_guards_against_concurrent_updates(api: httpx.Client) -> None:
     assert invalid.status_code == 400 and invalid.json()["message"] == "Invalid version [string]: Bad Request"
 
 
-def test_fields_outside_the_item_schema_are_not_stored(api: httpx.Client) -> None:
-    response = put_policy(api, NGINX, {"id": "other-id", "force": True, "supports_cloud_connector": True})
-    assert response.status_code == 200
-    item = response.json()["item"]
-    assert item["id"] == NGINX and "supports_cloud_connector" not in item
+@pytest.mark.parametrize(
+    "body",
+    [{"id": "other-id", "force": True}, {"supports_cloud_connector": True}, {"description": "x", "inputs": [], "keep": 1}],
+    ids=["id-without-the-simplified-shape", "unknown-key", "unknown-key-beside-known-ones"],
+)
+def test_keys_neither_body_shape_has_are_refused(api: httpx.Client, body: dict[str, Any]) -> None:
+    """Kibana validates both body shapes with config-schema objects, which refuse unknown keys."""
+    response = put_policy(api, NGINX, body)
+    assert fleet_error(response, 400, "RequestValidationError").startswith("[request body]")
+    assert put_policy(api, NGINX, {}).json()["item"]["revision"] == 2  # the refused update changed nothing
 
 
 def test_package_policies_belong_to_a_space(api: httpx.Client) -> None:

@@ -114,21 +114,27 @@ class FleetBackend(Backend):
         return copy.deepcopy(self.shared["packages"])
 
     def update_package_policy(self, policy_id: str, body: dict[str, Any], user: str | None) -> dict[str, Any]:
-        """Kibana's update: the body's fields replace the stored ones, the rest is kept."""
+        """Kibana's update: the body's fields replace the stored ones, the rest is kept.
+
+        A body with simplified inputs (a map) sets the values of the inputs, streams and
+        top-level vars it names; any other body replaces inputs and vars as sent (Kibana's
+        updatePackagePolicyHandler).
+        """
         policies = self.data["package_policies"]
         stored = policies.get(policy_id)
         if stored is None:
             raise fleet_error(404, f"Package policy {policy_id} not found", "PackagePolicyNotFoundError")
         updated = copy.deepcopy(stored)
+        simplified = isinstance(body.get("inputs"), dict)
         for field in UPDATABLE_FIELDS:
-            if field in body:
+            if field in body and not (simplified and field == "vars"):
                 updated[field] = copy.deepcopy(body[field])
-        if isinstance(body.get("vars"), dict):
-            updated["vars"] = policy_inputs.keep_values(body["vars"], stored.get("vars"))
-        if isinstance(body.get("inputs"), dict):
+        if simplified:
             updated["inputs"] = policy_inputs.from_simplified(body["inputs"], stored["inputs"])
+            if isinstance(body.get("vars"), dict):
+                updated["vars"] = policy_inputs.assign_policy_vars(body["vars"], stored.get("vars"))
         elif isinstance(body.get("inputs"), list):
-            updated["inputs"] = policy_inputs.from_legacy(body["inputs"], stored["inputs"], policy_id)
+            updated["inputs"] = policy_inputs.from_legacy(body["inputs"], policy_id)
         _sync_agent_policy_ids(updated, body)
         updated["name"] = updated["name"].strip()
         if updated.get("is_managed") and not body.get("force"):

@@ -3,9 +3,8 @@
 Stored inputs are always in the legacy shape: an array of inputs, each with an array of
 streams, and var objects ``{type, value, frozen?}``. The simplified shape keys inputs
 ``<policy_template>-<type>`` and streams by data stream dataset, and gives vars as plain
-values. The document closes legacy var objects to ``{frozen, type}``, so a legacy
-response cannot carry the values, and a legacy request cannot send them: the values of
-the vars a legacy request names are kept from the stored policy.
+values. As in Kibana, a legacy request's inputs and vars replace the stored ones as sent
+(values included), and a legacy response gives them as stored.
 """
 
 from __future__ import annotations
@@ -14,9 +13,6 @@ import copy
 from typing import Any
 
 from ..errors import KibanaError
-
-VAR_FIELDS = ("frozen", "type")
-
 
 def _invalid(message: str) -> KibanaError:
     return KibanaError(400, message, extra={"errorType": "PackagePolicyValidationError"})
@@ -32,36 +28,13 @@ def _dataset(stream: dict[str, Any]) -> str | None:
     return (stream.get("data_stream") or {}).get("dataset")
 
 
-def keep_values(sent: dict[str, Any] | None, stored: dict[str, Any] | None) -> dict[str, Any] | None:
-    if sent is None:
-        return None
-    stored = stored or {}
-    kept = {}
-    for name, var in sent.items():
-        previous = stored.get(name)
-        kept[name] = {**var, "value": previous["value"]} if isinstance(previous, dict) and "value" in previous else dict(var)
-    return kept
-
-
-def _with_kept_values(sent: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(sent)
-    for field in ("vars", "config"):
-        if field in sent:
-            merged[field] = keep_values(sent[field], stored.get(field))
-    return merged
-
-
-def from_legacy(sent_inputs: list[dict[str, Any]], stored_inputs: list[dict[str, Any]], policy_id: str) -> list[dict[str, Any]]:
-    """The inputs a legacy request sends, with stream ids assigned as Kibana does."""
-    stored_by_key = {input_key(item): item for item in stored_inputs}
+def from_legacy(sent_inputs: list[dict[str, Any]], policy_id: str) -> list[dict[str, Any]]:
+    """The inputs a legacy request sends, as sent, with stream ids assigned as Kibana does."""
     inputs = []
     for sent in sent_inputs:
-        stored = stored_by_key.get(input_key(sent), {})
-        stored_streams = {_dataset(s): s for s in stored.get("streams", [])}
-        item = _with_kept_values(sent, stored)
+        item = copy.deepcopy(sent)
         streams = []
-        for sent_stream in sent.get("streams", []):
-            stream = _with_kept_values(sent_stream, stored_streams.get(_dataset(sent_stream), {}))
+        for stream in item.get("streams", []):
             if _dataset(stream):
                 stream["id"] = f"{item['type']}-{_dataset(stream)}-{policy_id}"
             streams.append(stream)
@@ -73,9 +46,16 @@ def from_legacy(sent_inputs: list[dict[str, Any]], stored_inputs: list[dict[str,
 def _assign(values: dict[str, Any] | None, owner: dict[str, Any], context: str) -> None:
     for name, value in (values or {}).items():
         var = (owner.get("vars") or {}).get(name)
-        if var is None:
+        if not isinstance(var, dict):
             raise _invalid(f"Variable {context}:{name} not found")
         var["value"] = value
+
+
+def assign_policy_vars(values: dict[str, Any], stored_vars: dict[str, Any] | None) -> dict[str, Any]:
+    """A simplified request's top-level vars: plain values set on the package policy's vars."""
+    owner = {"vars": copy.deepcopy(stored_vars or {})}
+    _assign(values, owner, "")
+    return owner["vars"]
 
 
 def from_simplified(sent_inputs: dict[str, dict[str, Any]], stored_inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -103,27 +83,11 @@ def from_simplified(sent_inputs: dict[str, dict[str, Any]], stored_inputs: list[
     return inputs
 
 
-def closed_vars(variables: dict[str, Any]) -> dict[str, Any]:
-    return {name: {k: v for k, v in var.items() if k in VAR_FIELDS} for name, var in variables.items()}
-
-
-def _legacy_view(item: dict[str, Any]) -> dict[str, Any]:
-    view = dict(item)
-    for field in ("vars", "config"):
-        if isinstance(item.get(field), dict):
-            view[field] = closed_vars(item[field])
-    return view
-
-
-def legacy_inputs(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{**_legacy_view(item), "streams": [_legacy_view(s) for s in item.get("streams", [])]} for item in inputs]
-
-
 def var_values(variables: dict[str, Any]) -> dict[str, Any]:
     """Kibana's formatVars: each var's value (unset vars are left out, as undefined is in JSON)."""
     values = {}
     for name, var in variables.items():
-        if "value" not in var:
+        if not isinstance(var, dict) or "value" not in var:
             continue
         value = var["value"]
         # Kibana keeps the dataset var in an internal {dataset, ...} form.

@@ -43,13 +43,10 @@ def update_package_policy(call: Call) -> Reply:
 
 def _formatted(policy: dict[str, Any], response_format: str) -> dict[str, Any]:
     """`format=simplified` gives inputs as a map and vars as plain values (Kibana's
-    packagePolicyToSimplifiedPackagePolicy); the legacy format gives the stored arrays."""
+    packagePolicyToSimplifiedPackagePolicy); the legacy format gives the stored policy,
+    var objects with their values."""
     if response_format == "simplified":
         policy["inputs"] = policy_inputs.simplified_inputs(policy["inputs"])
         if isinstance(policy.get("vars"), dict):
             policy["vars"] = policy_inputs.var_values(policy["vars"])
-    else:
-        policy["inputs"] = policy_inputs.legacy_inputs(policy["inputs"])
-        if isinstance(policy.get("vars"), dict):
-            policy["vars"] = policy_inputs.closed_vars(policy["vars"])
     return policy
