@@ -9,7 +9,9 @@ from typing import Any
 
 import httpx
 
-from ..helpers import PASSWORD, USERNAME, assert_conforms
+from kibana_conformance.contract import envelope_problems
+
+from ..helpers import PASSWORD, USERNAME, assert_conforms, operation
 
 OP = "put-exception-lists-items"
 ITEMS = "/api/exception_lists/items"
@@ -86,6 +88,7 @@ def test_comments_are_append_only(api: httpx.Client) -> None:
     assert response.status_code == 400
     # The lists error helper writes the list of messages it is given as the message.
     assert response.json() == {"message": ['item "comments" are append only'], "status_code": 400}
+    assert envelope_problems(operation(OP), 400, response.json()) == []
     assert stored(api, "nightly_backup_agent")["name"] == item["name"]
     # Checked before the item is looked up.
     assert update(api, {**MINIMAL, "comments": comments}).status_code == 400
