@@ -122,12 +122,13 @@ def envelope_problems(op: Operation, status: int, body: Any) -> list[str]:
 
     Kibana's platform and most plugins answer ``{statusCode, error, message}`` (``error`` is the
     reason phrase, Fleet may add ``errorType``); Security Solution routes may answer
-    ``{message, status_code}`` instead.
+    ``{message, status_code}`` instead, whose message may be a list of messages.
     """
     if not isinstance(body, dict):
         return [f"the error body is {type(body).__name__}, not a JSON object"]
     problems = []
-    if op.error_dialect == "security-solution" and "status_code" in body and "statusCode" not in body:
+    siem_shape = op.error_dialect == "security-solution" and "status_code" in body and "statusCode" not in body
+    if siem_shape:
         if body.get("status_code") != status:
             problems.append(f"status_code is {body.get('status_code')!r}, the response status is {status}")
     else:
@@ -139,6 +140,10 @@ def envelope_problems(op: Operation, status: int, body: Any) -> list[str]:
         if op.error_dialect == "fleet" and "errorType" in body and not isinstance(body["errorType"], str):
             problems.append(f"errorType is {body['errorType']!r}, not a string")
     message = body.get("message")
+    if siem_shape and isinstance(message, list) and message and all(isinstance(m, str) and m.strip() for m in message):
+        # The lists plugin's error helper writes the body it is given as the message: its
+        # comments check gives a list of messages (PUT /api/exception_lists/items, 400).
+        return problems
     if not isinstance(message, str) or not message.strip():
         problems.append(f"message is {message!r}, not a non-empty string")
     return problems

@@ -97,6 +97,27 @@ def test_invalid_body_is_rejected_by_validation(api: httpx.Client) -> None:
     assert response.json()["message"] == "[request body]: title: Required"
 
 
+def test_api_config_needs_its_connector_and_action_type(api: httpx.Client) -> None:
+    # Kibana's ApiConfig requires connectorId and actionTypeId; the rest is optional.
+    response = create(api, {"title": "No connector", "apiConfig": {"provider": "OpenAI", "model": "gpt-4o"}})
+    assert response.status_code == 400
+    assert response.json()["message"] == "[request body]: apiConfig.connectorId: Required, apiConfig.actionTypeId: Required"
+    minimal = {"connectorId": "my-openai", "actionTypeId": ".gen-ai"}
+    assert create(api, {"title": "Connector only", "apiConfig": minimal}).json()["apiConfig"] == minimal
+    assert create(api, {"title": "Bad provider", "apiConfig": {**minimal, "provider": "Anthropic"}}).status_code == 400
+
+
+def test_content_references_take_one_of_kibana_s_shapes(api: httpx.Client) -> None:
+    message = {**DOCUMENT_REQUEST["messages"][0]}  # type: ignore[index]
+    alert = {"id": "ref-1", "type": "SecurityAlert", "alertId": "a-42"}
+    ok = create(api, {"title": "With a reference", "messages": [{**message, "metadata": {"contentReferences": {"ref-1": alert}}}]})
+    assert ok.status_code == 200
+    assert ok.json()["messages"][0]["metadata"]["contentReferences"] == {"ref-1": alert}
+    for broken in ({"id": "ref-1", "type": "SecurityAlert"}, {"id": "ref-1", "type": "Unknown"}):
+        bad = create(api, {"title": "Bad reference", "messages": [{**message, "metadata": {"contentReferences": {"ref-1": broken}}}]})
+        assert bad.status_code == 400, broken
+
+
 def test_spaces_are_isolated(api: httpx.Client) -> None:
     in_team = create(api, {"title": "Team chat", "id": "shared-id"}, space="team-a")
     assert in_team.status_code == 200

@@ -104,10 +104,22 @@ def test_endpoint_ids_as_one_json_array(api: httpx.Client) -> None:
 def test_empty_endpoint_ids_are_rejected(api: httpx.Client) -> None:
     no_ids = upload(api, [("file", ALL_BYTES, "payload.bin"), ("parameters", b"{}", None), ("endpoint_ids", b"[]", None)])
     assert no_ids.status_code == 400
-    assert no_ids.json()["message"] == "[request body]: endpoint_ids: Array must contain at least 1 element(s)"
+    # The upload route validates with @kbn/config-schema, and answers in its words.
+    assert no_ids.json()["message"] == "[request body.endpoint_ids]: array size is [0], but cannot be smaller than [1]"
     empty_id = upload(api, binary_upload(endpoints=("",)))
     assert empty_id.status_code == 400
-    assert empty_id.json()["message"] == "[request body]: endpoint_ids.0: String must contain at least 1 character(s)"
+    assert empty_id.json()["message"] == "[request body.endpoint_ids.0]: value has length [0] but it must have a minimum length of [1]."
+    assert upload(api, binary_upload(endpoints=("  ",))).status_code == 400  # blank once trimmed
+    assert stored_actions(api, "default") == {}
+
+
+def test_unknown_fields_are_refused(api: httpx.Client) -> None:
+    unknown = upload(api, binary_upload(("priority", b"high", None)))
+    assert unknown.status_code == 400
+    assert unknown.json() == {"statusCode": 400, "error": "Bad Request", "message": "[request body.priority]: definition for this key is missing"}
+    parts = binary_upload()
+    parts[1] = ("parameters", b'{"overwrite": true, "mode": "0755"}', None)
+    assert upload(api, parts).json()["message"] == "[request body.parameters.mode]: definition for this key is missing"
     assert stored_actions(api, "default") == {}
 
 

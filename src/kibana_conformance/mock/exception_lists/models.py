@@ -11,7 +11,7 @@ import json
 import uuid
 from typing import Any
 
-from ..errors import KibanaError, bad_request
+from ..errors import KibanaError
 from ..state import Backend, new_id
 
 # Seeded ids are derived from the space so they stay stable across resets and differ per space.
@@ -19,8 +19,16 @@ ID_NAMESPACE = uuid.UUID("c4f1e0b2-59a3-4d8e-b6f7-0e2d7a9c1358")
 PRIMARY_TERM = 1
 SEEDED_SEQ_NO = 12  # seeds use versions up to here; updates continue the sequence
 UPDATABLE_FIELDS = ("name", "description", "type")
-# Kibana's zod schemas strip keys they do not know; a match entry has exactly these.
-ENTRY_KEYS = ("type", "field", "value", "operator")
+# Kibana's zod schemas strip keys they do not know; each kind of entry keeps exactly these.
+ENTRY_KEYS = {
+    "match": ("type", "field", "value", "operator"),
+    "match_any": ("type", "field", "value", "operator"),
+    "wildcard": ("type", "field", "value", "operator"),
+    "exists": ("type", "field", "operator"),
+    "list": ("type", "field", "list", "operator"),
+    "nested": ("type", "field", "entries"),
+}
+LIST_REFERENCE_KEYS = ("id", "type")
 LIST_DEFAULTS = ("tags", "os_types")
 # Kibana writes with a partial saved-object update, so these keep their value when omitted.
 KEPT_WHEN_OMITTED = ("meta", "expire_time")
@@ -116,6 +124,29 @@ def _seeded_agnostic_items() -> list[dict[str, Any]]:
     ]
 
 
+def stripped_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry as Kibana's zod schema leaves it: only the keys of its kind, nested ones too."""
+    kept = {key: entry[key] for key in ENTRY_KEYS[entry["type"]] if key in entry}
+    if "list" in kept:
+        kept["list"] = {key: kept["list"][key] for key in LIST_REFERENCE_KEYS if key in kept["list"]}
+    if "entries" in kept:
+        kept["entries"] = [stripped_entry(inner) for inner in kept["entries"]]
+    return kept
+
+
+def check_comments_append_only(comments: list[dict[str, Any]]) -> None:
+    """Kibana refuses a comment with an id after one without (new comments go last), before any lookup.
+
+    Its lists error helper writes the body it is given as ``message``: here a list of messages.
+    """
+    seen_new = False
+    for comment in comments:
+        if comment.get("id") is None:
+            seen_new = True
+        elif seen_new:
+            raise KibanaError(400, body={"message": ['item "comments" are append only'], "status_code": 400})
+
+
 class ExceptionListsBackend(Backend):
     area = "exception_lists"
 
@@ -139,7 +170,8 @@ class ExceptionListsBackend(Backend):
             found = next((item for item in items.values() if item["item_id"] == request["item_id"]), None)
             wanted = f'item_id: "{request["item_id"]}"'
         else:
-            raise bad_request('either "item_id" or "id" needs to be defined in the request')
+            # Kibana's handler answers this with a 404 in the Security Solution envelope, not a 400.
+            raise KibanaError(404, body={"message": "either id or item_id need to be defined", "status_code": 404})
         if found is None:
             message = f"exception list item {wanted} does not exist"
             raise KibanaError(404, body={"message": message, "status_code": 404})
@@ -164,6 +196,7 @@ class ExceptionListsBackend(Backend):
         return comments
 
     def update_item(self, request: dict[str, Any], user: str) -> dict[str, Any]:
+        check_comments_append_only(request.get("comments", []))
         namespace_type = request.get("namespace_type", "single")
         item = self._find(request, namespace_type)
         given = request.get("_version")
@@ -176,7 +209,7 @@ class ExceptionListsBackend(Backend):
         updated = {
             **item,
             **{name: request[name] for name in UPDATABLE_FIELDS},
-            "entries": [{key: entry[key] for key in ENTRY_KEYS} for entry in request["entries"]],
+            "entries": [stripped_entry(entry) for entry in request["entries"]],
             **{name: request.get(name, []) for name in LIST_DEFAULTS},
             **{name: request[name] for name in KEPT_WHEN_OMITTED if name in request},
             "comments": self._comments(request.get("comments", []), item["comments"], user, now),
