@@ -100,6 +100,11 @@ class Operation:
         return self.raw["operation"].get("errorDialect", "kibana")
 
     @property
+    def versioned(self) -> bool:
+        """Served by Kibana's versioned router (which reads elastic-api-version); see the schema's ``operation.versioned``."""
+        return bool(self.raw["operation"].get("versioned", {}).get("value", True))
+
+    @property
     def technical_preview(self) -> bool:
         return self.raw["operation"]["technicalPreview"]
 
@@ -160,6 +165,12 @@ class Operation:
         from .provenance import has_divergence
 
         return has_divergence(self.raw)
+
+    def decision(self, decision_id: str) -> dict[str, Any]:
+        for decision in self.raw.get("decisions", []):
+            if decision.get("id") == decision_id:
+                return decision
+        raise CatalogError(f"{self.file}: no decision {decision_id!r}")
 
     def divergence_evidence(self) -> list[dict[str, Any]]:
         """The decisions that record where Kibana's behaviour differs from the document."""

@@ -30,11 +30,10 @@ from .suite.context import RunContext, new_context
 from .transport import TransportError
 
 EXCHANGES_KEPT = 4
-OUTCOME_PLUGIN = "kibana-conformance-outcome"
 WORKER_OUTPUT = "kct_observed"
 
 
-@dataclass
+@dataclass(eq=False)  # registered as a pytest plugin: hashed by identity
 class Outcome:
     """What a run ended with, for ``kibana-conformance run`` (registered as a plugin by the runner)."""
 
@@ -43,6 +42,11 @@ class Outcome:
     internal_error: str | None = None
     report_problems: list[str] = field(default_factory=list)
     report_dir: Path | None = None
+
+
+def outcome_of(config: pytest.Config) -> Outcome | None:
+    """The outcome object ``kibana-conformance run`` registered (pytest.main(plugins=[...])), if any."""
+    return next((p for p in config.pluginmanager.get_plugins() if isinstance(p, Outcome)), None)
 
 
 def start_controller(config: pytest.Config, settings: Settings) -> tuple[RunContext, Lifecycle]:
@@ -77,7 +81,7 @@ def start_controller(config: pytest.Config, settings: Settings) -> tuple[RunCont
         ctx.closers.append(stop)
     ctx.gate = gate
     lifecycle = Lifecycle(config, ctx, folder)
-    outcome = config.pluginmanager.get_plugin(OUTCOME_PLUGIN)
+    outcome = outcome_of(config)
     print(f"kibana-conformance: checking {ctx.describe_target()} (GET /api/status, at most {settings.timeout:g} s)...", file=sys.stderr, flush=True)
     try:
         preflight(ctx)
@@ -272,7 +276,7 @@ class Lifecycle:
 
     def pytest_internalerror(self, excrepr: Any, excinfo: Any) -> None:
         self.stopped = "internal error"
-        outcome = self.config.pluginmanager.get_plugin(OUTCOME_PLUGIN)
+        outcome = outcome_of(self.config)
         text = self.ctx.redactor.text(str(excinfo.value) if excinfo else str(excrepr).splitlines()[-1])
         if outcome is not None:
             outcome.internal_error = f"{excinfo.typename if excinfo else 'error'}: {text}"[:500]
@@ -303,7 +307,7 @@ class Lifecycle:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def _write_reports(self, restored: list[dict[str, Any]] | None = None) -> None:
-        outcome = self.config.pluginmanager.get_plugin(OUTCOME_PLUGIN)
+        outcome = outcome_of(self.config)
         try:
             records = list(self.records.values())
             baseline = self._apply_gate(records)
@@ -392,7 +396,7 @@ class Lifecycle:
             if extra:
                 paths.append(Path(extra))
         problems = sweep(paths, self.ctx.redactor)
-        outcome = config.pluginmanager.get_plugin(OUTCOME_PLUGIN)
+        outcome = outcome_of(config)
         if problems and outcome is not None:
             outcome.report_problems += problems
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import __version__
 from .catalog import API_VERSION, Catalog, Operation, load_catalog
-from .provenance import positive_request_schema, schema_for
+from .provenance import body_required, positive_request_schema, schema_for
 
 PLATFORM_ERROR_STATUS = "4XX"
 SECURITY_SCHEMES = {
@@ -131,7 +131,7 @@ def _operation(op: Operation, purpose: str = "document") -> dict[str, Any]:
         out["x-technical-preview"] = True
     if op.request_body:
         out["requestBody"] = {
-            "required": op.request_body["required"],
+            "required": body_required(op.raw, REQUEST_PURPOSE[purpose]),
             "content": {ct: _media(m, op, schema=_request_schema(op, m, purpose)) for ct, m in op.request_body["content"].items()},
         }
     for status, response in op.responses.items():

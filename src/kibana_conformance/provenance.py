@@ -55,7 +55,7 @@ CONSTRAINT_KEYWORDS = (*VALUE_KEYWORDS, *FALSE_KEYWORDS, "oneOf", "not")
 SINGLE_CHILDREN = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames", "unevaluatedProperties")
 LIST_CHILDREN = ("prefixItems", "anyOf", "oneOf", "allOf")
 MAP_CHILDREN = ("properties", "patternProperties", "dependentSchemas")
-ANNOTATIONS = ("x-provenance", "x-lossy", "x-divergence", "x-pin")
+ANNOTATIONS = ("x-provenance", "x-lossy", "x-divergence", "x-pin", "x-valid")
 
 
 class ProvenanceError(ValueError):
@@ -211,10 +211,17 @@ def problems(raw: dict[str, Any]) -> list[str]:
                     found.append(f"{pointer}: x-lossy {node['x-lossy']!r} names no decision with a 'lossy' record")
             if "x-pin" in node:
                 check_reference(f"{pointer} x-pin", node["x-pin"])
-            if "x-divergence" in node:
-                decision = decisions.get(node["x-divergence"].get("decision", ""))
-                if decision is None or not decision.get("evidence"):
-                    found.append(f"{pointer}: x-divergence needs a decision that cites Kibana's source")
+            for key in ("x-divergence", "x-valid"):
+                if key in node:
+                    decision = decisions.get(node[key].get("decision", ""))
+                    if decision is None or not decision.get("evidence"):
+                        found.append(f"{pointer}: {key} needs a decision that cites Kibana's source")
+    versioned = raw.get("operation", {}).get("versioned")
+    if versioned is not None:
+        check_reference("/operation/versioned", versioned["provenance"])
+    required = (raw.get("requestBody") or {}).get("kibanaRequired")
+    if required is not None:
+        check_reference("/requestBody/kibanaRequired", required["provenance"])
     for index, param in enumerate(raw.get("parameters", [])):
         where = f"/parameters/{index} ({param['name']})"
         if "provenance" in param:
@@ -305,16 +312,60 @@ def _has_divergence(node: Any) -> bool:
     return "x-divergence" in json.dumps(node)
 
 
+def _kibana_shape(spec: dict[str, Any]) -> Any:
+    shape = copy.deepcopy(spec["schema"])
+    if isinstance(shape, dict):
+        shape["x-provenance"] = {"*": f"kibana:{spec['decision']}"}
+    return shape
+
+
+def reconcile(node: Any, purpose: str) -> Any:
+    """Request data where Kibana and the document differ (``x-divergence``) or Kibana narrows valid data (``x-valid``).
+
+    Valid data must be valid for both (``allOf``); invalid data must break both (``anyOf``), so that
+    neither a target following the document nor Kibana itself is blamed for the other's rule.
+    """
+    if isinstance(node, list):
+        return [reconcile(item, purpose) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: reconcile(v, purpose) for k, v in node.items() if k not in ("x-divergence", "x-valid")}
+    if "x-divergence" in node:
+        out = {"allOf" if purpose == "request-positive" else "anyOf": [out, _kibana_shape(node["x-divergence"])]}
+    if purpose == "request-positive" and "x-valid" in node:
+        out = {"allOf": [out, _kibana_shape(node["x-valid"])]}
+    return out
+
+
+def _loosen_object_unions(node: Any) -> Any:
+    """For invalid data, a union of object shapes (say, the kinds of a content reference) stands as "an object":
+    breaking one branch of it is no refusal the document states, and schemathesis cannot negate such unions."""
+    if isinstance(node, list):
+        return [_loosen_object_unions(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _loosen_object_unions(v) for k, v in node.items()}
+    for key in ("anyOf", "oneOf"):
+        branches = out.get(key)
+        if isinstance(branches, list) and len(branches) > 1 and all(isinstance(b, dict) and b.get("type") == "object" and "properties" in b for b in branches):
+            del out[key]
+            out.setdefault("type", "object")
+    return out
+
+
 def schema_for(root: dict[str, Any], purpose: str) -> dict[str, Any]:
     """One schema root (a ``$defs`` entry or a parameter schema) for one purpose, ``$ref`` untouched."""
     if purpose == "document":
         return copy.deepcopy(root)
-    if purpose in ("response", "request-negative"):
+    if purpose == "response":
         return _strip(root, Context(), STATED)
+    if purpose == "request-negative":
+        return _loosen_object_unions(_strip(reconcile(root, purpose), Context(), STATED))
     if purpose == "kibana":
-        return _strip(_diverge(root), Context(), STATED)
+        diverged = _diverge(root)
+        return _strip(diverged, Context(), STATED) if isinstance(diverged, dict) else diverged
     if purpose == "request-positive":
-        return _clean(root)  # pinning needs the examples: see positive_request_schema
+        return _clean(reconcile(root, purpose))  # pinning needs the examples: see positive_request_schema
     raise ValueError(f"unknown purpose {purpose!r}; purposes are {', '.join(PURPOSES)}")
 
 
@@ -422,4 +473,20 @@ def _positive(node: dict[str, Any], context: Context, instances: list[Any], raw:
 
 def positive_request_schema(raw: dict[str, Any], ref: str, examples: list[Any]) -> dict[str, Any]:
     """The request body schema ``ref`` for valid data: references inlined, example-only parts of lossy spots pinned to ``examples``."""
-    return _positive({"$ref": ref}, Context(), list(examples), raw)
+    reconciled = {**raw, "$defs": {name: reconcile(schema, "request-positive") for name, schema in raw.get("$defs", {}).items()}}
+    return _positive({"$ref": ref}, Context(), list(examples), reconciled)
+
+
+def body_required(raw: dict[str, Any], purpose: str) -> bool:
+    """Whether a request needs a body: the document's ``required``, and Kibana's where it differs
+    (``kibanaRequired``): valid data sends one if either needs it, invalid data leaves it out only if both do."""
+    body = raw.get("requestBody") or {}
+    document = bool(body.get("required"))
+    kibana = body.get("kibanaRequired", {}).get("value", document)
+    if purpose == "request-positive":
+        return document or kibana
+    if purpose == "request-negative":
+        return document and kibana
+    if purpose == "kibana":
+        return kibana
+    return document

@@ -105,19 +105,6 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
     return argv + list(args.pytest_args)
 
 
-class _OutcomePlugin:
-    """Registers the run's outcome object under the name the lifecycle looks it up by."""
-
-    def __init__(self, outcome: Any) -> None:
-        self.outcome = outcome
-
-    def pytest_configure(self, config: Any) -> None:
-        from .lifecycle import OUTCOME_PLUGIN
-
-        if not config.pluginmanager.has_plugin(OUTCOME_PLUGIN):
-            config.pluginmanager.register(self.outcome, OUTCOME_PLUGIN)
-
-
 def exit_code(pytest_code: int, outcome: Any) -> int:
     if outcome.target_unavailable:
         return exit_codes.TARGET_UNAVAILABLE
@@ -136,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     from .lifecycle import Outcome
 
     outcome = Outcome()
-    code = int(pytest.main(pytest_arguments(args), plugins=[_OutcomePlugin(outcome)]))
+    code = int(pytest.main(pytest_arguments(args), plugins=[outcome]))
     for problem in outcome.report_problems:
         print(f"kibana-conformance: {problem}", flush=True)
     if outcome.internal_error:

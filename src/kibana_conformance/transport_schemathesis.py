@@ -9,6 +9,7 @@ for it), never to schemathesis' process-wide default.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import requests
@@ -26,6 +27,9 @@ class WireTransport(RequestsTransport):
     def __init__(self, wire: Wire) -> None:
         super().__init__()
         self._serializers = dict(REQUESTS_TRANSPORT._serializers)
+        for media_type in ("multipart/form-data", "multipart/mixed"):
+            if media_type in self._serializers:
+                self._serializers[media_type] = _json_array_parts(self._serializers[media_type])
         self.wire = wire
 
     def send(self, case: Any, *, session: requests.Session | None = None, **kwargs: Any) -> Response:
@@ -63,6 +67,22 @@ class WireTransport(RequestsTransport):
             http_version=answer.http_version.removeprefix("HTTP/"),
             encoding=answer.encoding,
         )
+
+
+def _json_array_parts(serializer: Any) -> Any:
+    """A multipart serializer that sends an array field whose encoding is application/json as one part holding the
+    JSON array (as Kibana's config-schema reads it), not one part per item."""
+
+    def serialize(ctx: Any, value: Any) -> Any:
+        if isinstance(value, dict):
+            media = ctx.case.operation.get_body_for_media_type(ctx.case.media_type or "multipart/form-data")
+            encoding = (media.definition.get("encoding") or {}) if media is not None else {}
+            for name, spec in encoding.items():
+                if isinstance(value.get(name), list) and "json" in str((spec or {}).get("contentType", "")):
+                    value = {**value, name: json.dumps(value[name])}
+        return serializer(ctx, value)
+
+    return serialize
 
 
 def schema_class_for(base: type, wire: Wire) -> type:

@@ -10,7 +10,7 @@ import pytest
 
 from kibana_conformance.catalog import load_catalog
 from kibana_conformance.suite import read
-from kibana_conformance.suite.expect import expect, expect_conforms, expect_envelope, expect_success
+from kibana_conformance.suite.expect import expect, expect_conforms, expect_envelope, expect_success, known_divergence
 
 OP = load_catalog().get("post-apm-agent-keys")
 CREATE_DOC = "Create a new agent key for APM."
@@ -72,4 +72,7 @@ def test_name_is_echoed(kibana, run_prefix):
 )
 def test_privileges_outside_the_values_are_refused(privileges, kibana, run_prefix):
     response = kibana.request("POST", OP.path, json_body={"name": f"{run_prefix}refused", "privileges": privileges})
+    if privileges == [] and response.status_code == 200:
+        known_divergence(OP, "privileges-empty", response)  # Kibana's route takes an empty list
+        return
     expect_envelope(OP, response, 400)

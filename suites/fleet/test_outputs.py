@@ -9,7 +9,7 @@ import pytest
 from kibana_conformance.catalog import load_catalog
 from kibana_conformance.contract import response_problems
 from kibana_conformance.suite import read
-from kibana_conformance.suite.expect import expect, expect_conforms, expect_envelope, expect_success
+from kibana_conformance.suite.expect import expect, expect_conforms, expect_envelope, expect_status, expect_success
 
 CATALOG = load_catalog()
 OUTPUT_OP = CATALOG.get("get-fleet-outputs-outputid")
@@ -20,7 +20,10 @@ STATUS_DOC = (
     'Get CCR Remote synced integrations status by outputId. Response examples (200): {"custom_assets": {"...": {..., "sync_status": "completed"}}, '
     '"integrations": [{"id": "string", "package_name": "string", ..., "sync_status": "completed", ...}]}'
 )
-STATUS_NOT_FOUND_DOC = "Get CCR Remote synced integrations status by outputId. (an id that names no output is not found)"
+STATUS_NOT_FOUND_DOC = (
+    "Get CCR Remote synced integrations status by outputId. (Kibana: an id that names no output is answered 200 with no integrations "
+    "and an error naming it)"
+)
 # Kibana's SyncStatus values; the document's example shows "completed".
 SYNC_STATUSES = ("completed", "synchronizing", "failed", "warning")
 
@@ -80,11 +83,21 @@ def test_every_integration_has_one_sync_status(kibana, resources):
     )
 
 
-@pytest.mark.requirement("FLEET-REMOTE-STATUS-NOT-FOUND", category="scenarios", doc=STATUS_NOT_FOUND_DOC, operation=STATUS_OP.id)
-def test_the_status_of_an_unknown_output_is_not_found(kibana, run_prefix):
-    response = kibana.request("GET", f"/api/fleet/remote_synced_integrations/{run_prefix}missing-output/remote_status", expect_missing=True)
-    expect_envelope(STATUS_OP, response, 404)
+@pytest.mark.requirement("FLEET-REMOTE-STATUS-UNKNOWN-OUTPUT", category="scenarios", doc=STATUS_NOT_FOUND_DOC, operation=STATUS_OP.id)
+def test_the_status_of_an_unknown_output_names_the_problem(kibana, run_prefix):
+    """Kibana answers 200 with no integrations and an error naming the output (the schema's decision remote-status-unknown-output)."""
+    missing = f"{run_prefix}missing-output"
+    response = kibana.request("GET", f"/api/fleet/remote_synced_integrations/{missing}/remote_status", expect_missing=True)
+    expect_status(response, 200, STATUS_NOT_FOUND_DOC)
     expect_conforms(STATUS_OP, response)
+    body = read.body(response, dict, documented=STATUS_NOT_FOUND_DOC)
+    error = body.get("error")
+    expect(
+        body.get("integrations") == [] and isinstance(error, str) and missing in error,
+        "the status of an unknown output does not say that the output is unknown",
+        received=body,
+        documented=f'{STATUS_NOT_FOUND_DOC}: {{"integrations": [], "error": "No output found with id {missing}"}}',
+    )
 
 
 NOT_REMOTE_DOC = "Get CCR Remote synced integrations status by outputId. (400: the output is not a remote Elasticsearch output; only those sync integrations)"

@@ -249,7 +249,10 @@ def test_an_unknown_package_policy_is_not_found(kibana, run_prefix, response_for
     expect_envelope(OP, again, 404)
 
 
-MANAGED_DOC = "force boolean: Force package policy creation even if the package is not verified, or if the agent policy is managed."
+MANAGED_DOC = (
+    "force boolean: Force package policy creation even if the package is not verified, or if the agent policy is managed. "
+    "(Kibana refuses an update that says is_managed: true without force: the schema's decision managed-needs-force)"
+)
 
 
 @pytest.mark.requirement("FLEET-PACKAGE-POLICY-MANAGED-NEEDS-FORCE", category="scenarios", doc=MANAGED_DOC, operation=OP.id)
@@ -257,7 +260,7 @@ MANAGED_DOC = "force boolean: Force package policy creation even if the package 
 def test_a_managed_package_policy_is_not_updated_without_force(kibana, resources, run_prefix, force):
     """Only refusals are sent to the managed policy, so a conformant target is left unchanged."""
     managed = resources["managedPackagePolicyId"]
-    body: dict[str, Any] = {"description": f"{run_prefix}unforced update"}
+    body: dict[str, Any] = {"description": f"{run_prefix}unforced update", "is_managed": True}
     if force is not None:
         body["force"] = force
     response = kibana.request("PUT", _path(managed), json_body=body)

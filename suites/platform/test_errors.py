@@ -6,7 +6,7 @@ import pytest
 
 from kibana_conformance.catalog import load_catalog
 from kibana_conformance.suite import read
-from kibana_conformance.suite.expect import expect, expect_conforms, expect_envelope
+from kibana_conformance.suite.expect import expect, expect_conforms, expect_envelope, known_divergence, shows_kibana_behaviour
 from kibana_conformance.suite.profiles import ApiRequest, exception_item_body, valid_request
 
 CATALOG = load_catalog()
@@ -33,6 +33,9 @@ def _invalid_request(op_id: str, prefix: str, resources) -> ApiRequest:
 @pytest.mark.parametrize("op", [CATALOG.get(i) for i in INVALID_OPERATIONS], ids=INVALID_OPERATIONS)
 def test_refused_input_gets_the_400_envelope(op, kibana, resources, run_prefix):
     response = _invalid_request(op.id, run_prefix, resources).send(kibana)
+    if op.method == "GET" and response.status_code == 200 and shows_kibana_behaviour(op, response):
+        known_divergence(op, "get-body-ignored", response)  # Kibana never reads the body of a GET
+        return
     expect_envelope(op, response, 400)
     expect_conforms(op, response)
 
@@ -40,7 +43,6 @@ def test_refused_input_gets_the_400_envelope(op, kibana, resources, run_prefix):
 UNKNOWN = "kct-does-not-exist"
 NOT_FOUND_PATHS = {
     "get-fleet-outputs-outputid": f"/api/fleet/outputs/{UNKNOWN}",
-    "get-fleet-remote-synced-integrations-outputid-remote-status": f"/api/fleet/remote_synced_integrations/{UNKNOWN}/remote_status",
     "put-fleet-package-policies-packagepolicyid": f"/api/fleet/package_policies/{UNKNOWN}",
     "get-osquery-live-queries-id-results-actionid": f"/api/osquery/live_queries/{UNKNOWN}/results/{UNKNOWN}",
     "get-streams-name-group": f"/api/streams/{UNKNOWN}/_group",

@@ -14,6 +14,9 @@ from kibana_conformance.suite.profiles import valid_request
 XSRF_MESSAGE = "Request must contain a kbn-xsrf header."
 XSRF_DOC = "kbn-xsrf string Required: A required header to protect against CSRF attacks"
 VERSION_DOC = "elastic-api-version string Required: The version of the API to use. Value is 2023-10-31. Default value is 2023-10-31."
+# Kibana reads elastic-api-version on the routes of its versioned router only (the schema's operation.versioned):
+# an unversioned route (Cases, Logstash) ignores a malformed or unknown version.
+VERSIONED_OPERATIONS = [op for op in OPERATIONS if op.versioned]
 
 
 @pytest.mark.requirement("HDR-XSRF-REQUIRED", category="headers", doc=XSRF_DOC)
@@ -49,7 +52,7 @@ def test_missing_version_takes_the_default(op, kibana, resources, run_prefix):
 
 @pytest.mark.requirement("HDR-VERSION-MALFORMED", category="headers", doc=VERSION_DOC)
 @pytest.mark.parametrize("version", ["2023-10", "latest", "31-10-2023", "2023-10-31x"])
-@pytest.mark.parametrize("op", **by_id(OPERATIONS))
+@pytest.mark.parametrize("op", **by_id(VERSIONED_OPERATIONS))
 def test_malformed_version_is_refused(op, version, kibana, resources, run_prefix):
     response = valid_request(op.id, run_prefix, resources).send(kibana, headers={"elastic-api-version": version})
     expected = f'Invalid version. Received "{version}", expected a valid date string formatted as YYYY-MM-DD.'
@@ -57,7 +60,7 @@ def test_malformed_version_is_refused(op, version, kibana, resources, run_prefix
 
 
 @pytest.mark.requirement("HDR-VERSION-UNKNOWN", category="headers", doc=VERSION_DOC)
-@pytest.mark.parametrize("op", **by_id(OPERATIONS))
+@pytest.mark.parametrize("op", **by_id(VERSIONED_OPERATIONS))
 def test_unknown_version_is_refused(op, kibana, resources, run_prefix):
     version = "2019-01-01"
     response = valid_request(op.id, run_prefix, resources).send(kibana, headers={"elastic-api-version": version})
@@ -68,15 +71,22 @@ def test_unknown_version_is_refused(op, kibana, resources, run_prefix):
     expect_envelope(op, response, 400, expected)
 
 
-@pytest.mark.requirement("HDR-JSON-CONTENT-TYPE", category="headers", doc="application/json: the request body's only documented media type")
-@pytest.mark.parametrize("op", **by_id(JSON_BODY_OPERATIONS))
-def test_json_body_with_another_content_type_is_refused(op, kibana, resources, run_prefix):
+UNPARSED_DOC = (
+    "application/json: the request body's media type. (Kibana leaves hapi's payload types as they are: JSON, form data, "
+    "octet-stream and text are parsed, any other media type is refused with 415 Unsupported Media Type)"
+)
+# Kibana never reads the body of a GET (the streams schema's decision get-body-ignored): only writes are asked.
+BODY_WRITES = [op for op in JSON_BODY_OPERATIONS if op.method != "GET"]
+
+
+@pytest.mark.requirement("HDR-UNPARSED-MEDIA-TYPE", category="headers", doc=UNPARSED_DOC)
+@pytest.mark.parametrize("op", **by_id(BODY_WRITES))
+def test_body_of_a_media_type_kibana_does_not_parse_is_refused(op, kibana, resources, run_prefix):
     request = valid_request(op.id, run_prefix, resources)
     response = kibana.request(
-        op.method, request.path, content=json.dumps(request.json_body), headers={"content-type": "text/plain"}, params=request.query or None
+        op.method, request.path, content=json.dumps(request.json_body), headers={"content-type": "application/xml"}, params=request.query or None
     )
-    expect_status(response, (400, 415), "a JSON body sent as text/plain is refused (Kibana answers 415 Unsupported Media Type)")
-    expect_envelope(op, response, response.status_code)
+    expect_envelope(op, response, 415)
 
 
 @pytest.mark.requirement("HDR-JSON-CHARSET", category="headers", doc="application/json: the request body's media type (a charset parameter does not change it)")

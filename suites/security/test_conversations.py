@@ -68,7 +68,7 @@ def test_every_documented_request_field_is_echoed(kibana, run_prefix):
         "role": "assistant",
         "content": "The host ran an encoded PowerShell command.",
         "timestamp": "2025-01-07T21:13:02.118Z",
-        "isError": False,
+        "isError": True,  # Kibana echoes isError only when it is true
         "metadata": {"contentReferences": {"ref-1": {"id": "ref-1", "type": "SecurityAlertsPage"}}},
         "reader": {"kibana": {"version": "9.1"}},
         "traceData": {"traceId": "7f3c1a9b2d4e", "transactionId": "a1b2c3d4e5f6"},

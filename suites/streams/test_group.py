@@ -8,7 +8,7 @@ import pytest
 
 from kibana_conformance.catalog import load_catalog
 from kibana_conformance.suite import read
-from kibana_conformance.suite.expect import expect, expect_conforms, expect_envelope, expect_success
+from kibana_conformance.suite.expect import expect, expect_conforms, expect_envelope, expect_success, known_divergence
 
 OP = load_catalog().get("get-streams-name-group")
 GROUP_DOC = "Fetches the group settings of a group stream definition"
@@ -75,6 +75,9 @@ def test_the_optional_empty_body_is_accepted(kibana):
 @pytest.mark.parametrize("body", [{"name": "other"}, {"group": {}}], ids=["name", "group"])
 def test_a_body_with_a_property_is_refused(kibana, body):
     response = kibana.request("GET", _path(kibana.resources["groupStream"]), json_body=body)
+    if response.status_code == 200 and read.body(response, dict, documented=GROUP_DOC) == _group(kibana):
+        known_divergence(OP, "get-body-ignored", response)  # Kibana never reads the body of a GET
+        return
     expect_envelope(OP, response, 400)
     expect_conforms(OP, response)
 

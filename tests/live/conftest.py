@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from kibana_conformance.fixture_ids import RESOURCES
 from kibana_conformance.mock import MockConfig, MockServer
 
 from .servers import Proxy, Rule
@@ -23,6 +24,8 @@ CREDENTIALS = ("--username", USER, "--password", PASSWORD)
 # A small slice of the suite: one GET operation, few examples.
 SLICE = ("--operation", "get-cases-configure", "--max-examples", "3")
 RUN_TIMEOUT = 150
+# The live tests aim the CLI at mocks (through proxies): name the mock's seeded resources, as a user names theirs.
+MOCK_RESOURCES = {"KIBANA_CONFORMANCE_RESOURCES": ",".join(f"{name}={value}" for name, value in RESOURCES.items())}
 
 
 def _command() -> list[str]:
@@ -80,7 +83,7 @@ def run_cli(tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeo
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(
             [*_command(), "run", *args, "--report-dir", str(report_dir)],
-            stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=tmp_path, env={**clean_environment(), **(env or {})},
+            stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=tmp_path, env={**clean_environment(), **MOCK_RESOURCES, **(env or {})},
         )
         peak = 0
         deadline = started + timeout
@@ -115,7 +118,8 @@ def assert_stopped_by_preflight(run: Run, message: str) -> str:
     """Exit 3, one line that says why, nothing run; returns that line."""
     assert run.returncode == 3, run.describe()
     assert_readable(run)
-    lines = [line for line in run.output.splitlines() if "kibana-conformance:" in line]
+    # The line that says what the preflight waits for, then the one that says why the run stops.
+    lines = [line for line in run.output.splitlines() if "kibana-conformance:" in line and "kibana-conformance: checking" not in line]
     assert len(lines) == 1, run.describe()
     assert message in lines[0], run.describe()
     assert " passed" not in run.stdout and " failed" not in run.stdout, run.describe()

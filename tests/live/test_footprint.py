@@ -10,6 +10,7 @@ not be put back named. Internal counters (``seq_no``) are ignored.
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +144,7 @@ def test_every_difference_is_restored_or_listed(tmp_path: Path, kibana_mock: Moc
     # What can be put back is: both captured resources were written back.
     outcomes = {r["operation"]: r for r in footprint["restored"]}
     assert set(outcomes) == {"put-fleet-settings", "put-fleet-package-policies-packagepolicyid"}, outcomes
-    assert all(r["detail"] == "" or r["left"] for r in outcomes.values()), outcomes
+    assert all(r["detail"] == "" or r["left"] for r in outcomes.values()), json.dumps(outcomes)
 
 
 def test_the_explainer_catches_what_is_not_listed() -> None:

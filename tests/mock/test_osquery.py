@@ -195,9 +195,11 @@ def test_unknown_live_query_is_404(api: httpx.Client) -> None:
     assert_conforms(OP, response)
 
 
-def test_unknown_action_is_404(api: httpx.Client) -> None:
+def test_unknown_action_has_no_results_and_unknown_live_query_is_404(api: httpx.Client) -> None:
+    # Kibana filters the results by the action id without looking it up; the live query id is looked up.
     response = api.get(f"/api/osquery/live_queries/{LIVE_QUERY}/results/00000000-0000-4000-8000-000000000000")
-    assert response.status_code == 404
+    assert response.status_code == 200
+    assert response.json()["data"] == {"total": 0, "edges": []}
     assert_conforms(OP, response)
     # an action id used as the live query id is not a live query
     response = api.get(f"/api/osquery/live_queries/{ACTION}/results/{ACTION}")

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from ..catalog import Operation
-from ..contract import check_response, envelope_problems
+from ..contract import check_response, envelope_problems, response_problems
 from ..findings import ConformanceFailure, MalformedResponse
 
 __all__ = [
@@ -24,6 +24,8 @@ __all__ = [
     "expect_status",
     "expect_success",
     "forbidden_reason",
+    "known_divergence",
+    "shows_kibana_behaviour",
     "skip_if_forbidden",
 ]
 
@@ -108,6 +110,21 @@ def expect_conforms(op: Operation, response: httpx.Response) -> None:
             "; ".join(verdict.problems),
             f"the {op.id} schema for status {response.status_code}",
         )
+
+
+def shows_kibana_behaviour(op: Operation, response: httpx.Response) -> bool:
+    """Whether the response matches Kibana's recorded behaviour (the schema with its ``x-divergence`` shapes)."""
+    return op.has_divergence and not response_problems(op, response.status_code, response.headers.get("content-type"), response.content, purpose="kibana")
+
+
+def known_divergence(op: Operation, decision_id: str, seen: Any) -> None:
+    """The target shows Kibana's own behaviour where the document says otherwise, as the schema's decision
+    ``decision_id`` records (with its evidence): noted for the report (the test ends *divergent*), never failed.
+    ``seen`` is the response that showed it, or the target."""
+    decision = op.decision(decision_id)
+    notes = seen.extensions.get("kct_divergences") if isinstance(seen, httpx.Response) else getattr(seen, "divergences", None)
+    if notes is not None:
+        notes.note(op.id, decision["divergence"], decision.get("evidence", []))
 
 
 def expect_envelope(op: Operation, response: httpx.Response, status: int, message: str | None = None, *, with_run_credentials: bool = True) -> None:

@@ -9,6 +9,7 @@ whether the run restores it, and why a schema-valid request may still meet a doc
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -63,6 +64,8 @@ class OperationProfile:
     pinned: Mapping[str, str] = field(default_factory=dict)  # path parameter -> resource name
     prefixed_path: tuple[str, ...] = ()  # path parameters the run names (with its prefix)
     prefixed_body: tuple[str, ...] = ()  # body fields the run names (with its prefix)
+    # Body fields whose value must name an existing resource (field -> resource name): valid generated data sends the run's.
+    pinned_body_lists: Mapping[str, str] = field(default_factory=dict)
     creates: str | None = None  # what a successful call leaves on the target
     modifies: str | None = None  # what a successful call changes on the target
     created_id: Callable[[Mapping[str, str], Any], str | None] | None = None
@@ -84,6 +87,15 @@ class OperationProfile:
         if name in self.prefixed_path and isinstance(value, str) and PIPELINE_ID.match(value) and not value.startswith(prefix):
             return prefix + value
         return value
+
+    def pin_body(self, body: Any, resources: Resources) -> Any:
+        """Valid data addresses the run's resources in the body fields that name them (an enrolled endpoint)."""
+        if isinstance(body, dict):
+            for name, resource_name in self.pinned_body_lists.items():
+                value = resources.get(resource_name)
+                if name in body and value is not None:
+                    body[name] = [value]
+        return body
 
     def prefix_body(self, body: Any, prefix: str) -> Any:
         if isinstance(body, dict):
@@ -170,11 +182,14 @@ PROFILES: dict[str, OperationProfile] = {
             lambda op, prefix, r: ApiRequest(
                 op,
                 op.path,
-                multipart={"file": (f"{prefix}upload.txt", b"kibana-conformance upload\n", "text/plain"), "endpoint_ids": [r["endpointId"]], "parameters": "{}"},
+                # Array fields as one JSON text, as Kibana's config-schema reads them (the schema's decision upload-array-fields).
+                multipart={"file": (f"{prefix}upload.txt", b"kibana-conformance upload\n", "text/plain"), "endpoint_ids": json.dumps([r["endpointId"]]), "parameters": "{}"},
                 uses=("endpointId",),
             ),
             creates="endpoint upload action",
             created_id=lambda params, body: _dict(_dict(body).get("data")).get("id"),
+            pinned_body_lists={"endpoint_ids": "endpointId"},
+            semantic_400="the endpoints must be enrolled on the deployment, which no schema can say",
             no_negative_data="a form field cannot tell a one-element array from a string: the 'string instead of array' case is sent exactly like a valid one (the upload scenarios check rejection)",
         ),
         OperationProfile("get-entity-analytics-monitoring-privileges-health", _plain),

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 PURPOSES = ("positive", "negative")
 # Kibana refuses bad input with these; 413 and 415 are hapi's answers for oversized and mistyped bodies.
-REJECTION_STATUSES = ["400", "401", "403", "404", "409", "413", "415", "422"]
+REJECTION_STATUSES = ["400", "401", "403", "404", "405", "409", "413", "415", "422"]
 POSITIVE_STATUSES = ["2xx", "401", "403", "404", "409", "429"]
 UNEXPECTED_METHODS = ["DELETE", "PATCH", "POST", "PUT", "GET"]
 READ_ONLY_UNEXPECTED_METHODS = ["GET"]
@@ -75,10 +75,18 @@ def config_dict(ctx: RunContext, purpose: str, base_url: str) -> dict[str, Any]:
     """The schemathesis configuration, in ``schemathesis.toml`` shape."""
     settings = ctx.settings
     operations: list[dict[str, Any]] = []
+    catalog = load_catalog()
     for op_id, profile in PROFILES.items():
         entry: dict[str, Any] = {"include-operation-id": op_id}
+        checks: dict[str, Any] = {}
         if profile.semantic_400:
-            entry["checks"] = {"positive_data_acceptance": {"expected-statuses": [*POSITIVE_STATUSES, "400"]}}
+            checks["positive_data_acceptance"] = {"expected-statuses": [*POSITIVE_STATUSES, "400"]}
+        server_errors = [status for status in catalog.get(op_id).responses if status.startswith("5")]
+        if server_errors:
+            # A 5xx the operation documents is an answer it may give (APM documents 500 for what Elasticsearch refuses).
+            checks["not_a_server_error"] = {"expected-statuses": ["1xx", "2xx", "3xx", "4xx", *server_errors]}
+        if checks:
+            entry["checks"] = checks
         pinned = profile.pinned_values(ctx.resources)
         if pinned:
             entry["parameters"] = {f"path.{k}": v for k, v in pinned.items()}
@@ -164,7 +172,7 @@ def _prefix_case(case: Any, prefix: str) -> None:
     profile.prefix_body(case.body, prefix)
 
 
-def call_and_validate(ctx: RunContext, case: Any) -> None:
+def call_and_validate(ctx: RunContext, case: Any, purpose: str = "positive") -> None:
     """Send a generated case and run every check.
 
     A 403 to a case sent with the run's credentials is a permissions problem (Kibana checks
@@ -175,6 +183,8 @@ def call_and_validate(ctx: RunContext, case: Any) -> None:
     from schemathesis.transport.prepare import get_exclude_headers
 
     _prefix_case(case, ctx.prefix)
+    if purpose == "positive":
+        PROFILES[case.operation.definition.raw["operationId"]].pin_body(case.body, ctx.resources)
     response = case.call()
     ctx.coverage.count_generated(case.operation.definition.raw["operationId"])
     sent_credentials = "authorization" not in {name.lower() for name in get_exclude_headers(case)}
@@ -205,7 +215,7 @@ def run_property_test(ctx: RunContext, purpose: str, operation_id: str) -> None:
     operation = schema.find_operation_by_id(operation_id)
 
     def test(case: Any) -> None:
-        call_and_validate(ctx, case)
+        call_and_validate(ctx, case, purpose)
 
     hypothesis_test = build_operation_test(
         config=schema.config,

@@ -182,18 +182,14 @@ class ExceptionListsBackend(Backend):
         return encode_version(self.shared["seq_no"])
 
     def _comments(self, requested: list[dict[str, Any]], existing: list[dict[str, Any]], user: str, now: str) -> list[dict[str, Any]]:
-        """New comments get an id and authorship; known ones keep theirs, and record an edit."""
-        known = {comment["id"]: comment for comment in existing}
-        comments = []
-        for request in requested:
-            previous = known.get(request.get("id", ""))
-            if previous is None:
-                comments.append({"id": request.get("id") or new_id(), "comment": request["comment"], "created_at": now, "created_by": user})
-            elif previous["comment"] == request["comment"]:
-                comments.append(previous)
-            else:
-                comments.append({**previous, "comment": request["comment"], "updated_at": now, "updated_by": user})
-        return comments
+        """Kibana's rule: the stored comments stay as they are and the new ones (sent without an id) are appended
+        with an id and authorship; a comment sent with an id changes nothing (lists utils, transformUpdateComments)."""
+        added = [
+            {"id": new_id(), "comment": request["comment"], "created_at": now, "created_by": user}
+            for request in requested
+            if not request.get("id")
+        ]
+        return [*existing, *added]
 
     def update_item(self, request: dict[str, Any], user: str) -> dict[str, Any]:
         check_comments_append_only(request.get("comments", []))

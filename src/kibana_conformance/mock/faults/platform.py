@@ -64,7 +64,7 @@ def _malformed_version(call: Any, proceed: Any) -> None:
     proceed()
 
 
-@fault("platform-unknown-version-served", "a well-formed but unknown elastic-api-version is served by the default handler", stage="check_version", operations=["get-cases-configure"])
+@fault("platform-unknown-version-served", "a well-formed but unknown elastic-api-version is served by the default handler", stage="check_version", operations=["get-entity-store-engines"])
 def _unknown_version(call: Any, proceed: Any) -> None:
     requested = call.headers.get("elastic-api-version", "")
     if VERSION_FORMAT.match(requested.strip()):
@@ -117,16 +117,16 @@ def _conversation_validation_skipped(call: Any, proceed: Any) -> None:
         call.body.setdefault("title", "")
 
 
-@fault("platform-wrong-content-type-parsed", "a body sent as text/plain is parsed as JSON anyway instead of refused with 415", stage="validate", operations=["put-fleet-settings", "post-apm-agent-keys"])
+@fault("platform-wrong-content-type-parsed", "a body sent as application/xml is parsed as JSON anyway instead of refused with 415", stage="validate", operations=["put-fleet-settings", "post-apm-agent-keys"])
 def _wrong_content_type_parsed(call: Any, proceed: Any) -> None:
-    if call.content_type() == "text/plain":
+    if call.content_type() == "application/xml":
         call.headers["content-type"] = "application/json"
     proceed()
 
 
-@fault("platform-long-name-500", "an agent key name longer than 255 characters overflows a keyword field and answers 500", stage="handle", operations=["post-apm-agent-keys"])
+@fault("platform-long-name-500", "a pipeline description longer than 255 characters overflows a keyword field and answers 500", stage="handle", operations=["put-logstash-pipeline-id"])
 def _long_name(call: Any, proceed: Any) -> Any:
-    if isinstance(call.body, dict) and len(str(call.body.get("name", ""))) > 255:
+    if isinstance(call.body, dict) and len(str(call.body.get("description", ""))) > 255:
         raise KibanaError(500, "An internal server error occurred.")
     return proceed()
 

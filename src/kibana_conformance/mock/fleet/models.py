@@ -96,6 +96,9 @@ class FleetBackend(Backend):
         return copy.deepcopy(output)
 
     def remote_sync_status(self, output_id: str) -> dict[str, Any]:
+        if output_id not in self.shared["outputs"]:
+            # Kibana catches the unknown output and answers 200 (get_remote_status.ts).
+            return {"integrations": [], "error": f"No output found with id {output_id}"}
         output = self.get_output(output_id)
         if output.get("type") != "remote_elasticsearch":
             raise fleet_error(400, f"Output {output_id} is not a remote elasticsearch output", "FleetError")
@@ -126,6 +129,8 @@ class FleetBackend(Backend):
             raise fleet_error(404, f"Package policy {policy_id} not found", "PackagePolicyNotFoundError")
         updated = copy.deepcopy(stored)
         simplified = isinstance(body.get("inputs"), dict)
+        if not simplified:
+            policy_inputs.check_legacy_vars(body)
         for field in UPDATABLE_FIELDS:
             if field in body and not (simplified and field == "vars"):
                 updated[field] = copy.deepcopy(body[field])
@@ -137,8 +142,14 @@ class FleetBackend(Backend):
             updated["inputs"] = policy_inputs.from_legacy(body["inputs"], policy_id)
         _sync_agent_policy_ids(updated, body)
         updated["name"] = updated["name"].strip()
-        if updated.get("is_managed") and not body.get("force"):
-            raise fleet_error(400, f"Cannot update package policy {policy_id}", "PackagePolicyRestrictionRelatedError")
+        # Kibana checks the flag the update sends, not the stored one (package_policy.ts update()).
+        if body.get("is_managed") and not body.get("force"):
+            raise fleet_error(
+                400,
+                f"Cannot update package policy {policy_id} in Fleet because the package policy is managed by an external orchestration "
+                "solution, such as Elastic Cloud, Kubernetes, etc. Please make changes using your orchestration solution.",
+                "PackagePolicyRestrictionRelatedError",
+            )
         if any(other["name"] == updated["name"] for other_id, other in policies.items() if other_id != policy_id):
             raise fleet_error(
                 409,

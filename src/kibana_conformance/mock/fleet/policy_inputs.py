@@ -28,6 +28,32 @@ def _dataset(stream: dict[str, Any]) -> str | None:
     return (stream.get("data_stream") or {}).get("dataset")
 
 
+def _plain_value(value: Any) -> bool:
+    """A value the simplified shape can give a var: Kibana's SimplifiedVarsSchema (null, boolean, string, number,
+    a list of strings or of numbers, or a secret reference)."""
+    if value is None or isinstance(value, (bool, str, int, float)):
+        return True
+    if isinstance(value, list):
+        return all(isinstance(v, str) for v in value) or all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+    return isinstance(value, dict) and set(value) <= {"id", "isSecretRef"}
+
+
+def check_var_values(vars_: Any, context: str) -> None:
+    """A package variable's value is one the package's var types allow; the mock, which has no package
+    manifests, refuses values no var type takes (Kibana validates them against the package)."""
+    for name, var in (vars_ or {}).items() if isinstance(vars_, dict) else ():
+        if isinstance(var, dict) and not _plain_value(var.get("value")):
+            raise _invalid(f"Invalid value for variable {context}:{name}")
+
+
+def check_legacy_vars(body: dict[str, Any]) -> None:
+    check_var_values(body.get("vars"), "")
+    for item in body.get("inputs") or [] if isinstance(body.get("inputs"), list) else []:
+        check_var_values(item.get("vars"), str(item.get("type")))
+        for stream in item.get("streams") or []:
+            check_var_values(stream.get("vars"), str(_dataset(stream)))
+
+
 def from_legacy(sent_inputs: list[dict[str, Any]], policy_id: str) -> list[dict[str, Any]]:
     """The inputs a legacy request sends, as sent, with stream ids assigned as Kibana does."""
     inputs = []
