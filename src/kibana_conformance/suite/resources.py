@@ -47,6 +47,8 @@ class Resources:
         if unknown:
             raise ValueError(f"unknown resource {sorted(unknown)[0]!r}; names are {', '.join(RESOURCE_NAMES)}")
         self._values = dict(values)
+        # Resources a 2xx answer has shown to exist: a later 404 naming one of them is a wrong answer, not a missing resource.
+        self._confirmed: set[str] = set()
 
     def __contains__(self, name: str) -> bool:
         return name in self._values
@@ -82,3 +84,9 @@ class Resources:
         """The resources whose value is a segment of ``path``."""
         segments = set(path.split("/"))
         return [name for name, value in self._values.items() if value in segments and name != "otherSpace"]
+
+    def confirm(self, names: Iterable[str]) -> None:
+        self._confirmed.update(names)
+
+    def unconfirmed(self, names: Iterable[str]) -> list[str]:
+        return [name for name in names if name not in self._confirmed]

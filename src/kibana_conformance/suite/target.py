@@ -79,7 +79,8 @@ class Target:
         """Send a request to an API path; ``auth`` is "valid", "none", or "wrong" (optionally "wrong-KIND", see :meth:`wrong_auth_header`).
 
         A 404 to a request that names one of the run's resources (in its path, or in ``uses``)
-        skips the test with the one reason for a missing resource, unless ``expect_missing``.
+        skips the test with the one reason for a missing resource, unless ``expect_missing`` or
+        an earlier success showed the resource exists.
         A transport problem raises :class:`~kibana_conformance.transport.TransportError`.
         """
         sent: dict[str, str] = {}
@@ -98,6 +99,10 @@ class Target:
         response = self.wire.send(request.method, str(request.url), headers=request.headers.multi_items(), content=request.read())
         response.request = request
         response.extensions["kct_divergences"] = self.divergences
-        if response.status_code == 404 and not expect_missing:
-            self.resources.skip_missing([*uses, *self.resources.named_in(request.url.path)])
+        named = [*uses, *self.resources.named_in(request.url.path)]
+        if 200 <= response.status_code < 300 and space is None:
+            self.resources.confirm(named)
+        elif response.status_code == 404 and not expect_missing:
+            # A resource seen to exist is not missing: its 404 is the answer under test.
+            self.resources.skip_missing(self.resources.unconfirmed(named))
         return response

@@ -96,11 +96,3 @@ def _case_insensitive(call, proceed):
         raise
 
 
-@fault("apm-empty-privileges-accepted", "an empty privileges list is accepted: the key is created with no privileges", stage="validate", operations=AGENT_KEYS)
-def _empty_accepted(call, proceed):
-    try:
-        return proceed()
-    except KibanaError:
-        if isinstance(call.body, dict) and call.body.get("privileges") == [] and isinstance(call.body.get("name"), str):
-            return None
-        raise

@@ -237,14 +237,13 @@ def remote_duplicated(call, proceed):
     return set_json(reply, body)
 
 
-@fault("fleet-remote-status-unknown-output-empty", "an unknown output id answers 200 with an empty status: the output lookup's miss is not checked", stage="handle", operations=[REMOTE_STATUS])
+@fault("fleet-remote-status-unknown-output-empty", "an unknown output id answers an empty status without the error that names the output", stage="handle", operations=[REMOTE_STATUS])
 def remote_unknown_empty(call, proceed):
-    try:
-        return proceed()
-    except KibanaError as error:
-        if error.status != 404:
-            raise
-        return set_json(Reply(200), {"integrations": [], "custom_assets": {}})
+    reply = proceed()
+    body = reply_json(reply)
+    if reply.status == 200 and isinstance(body, dict) and "error" in body and not body.get("integrations"):
+        return set_json(reply, {"integrations": [], "custom_assets": {}})
+    return reply
 
 
 # --- agent data -------------------------------------------------------------------------

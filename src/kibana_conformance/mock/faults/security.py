@@ -370,24 +370,6 @@ def _filter_after_paging(call, proceed):
     return set_json(reply, body)
 
 
-@fault("security-osquery-unknown-action-empty", "an action id that is not part of the live query answers 200 with no results", stage="handle", operations=OSQUERY)
-def _unknown_action_empty(call, proceed):
-    try:
-        return proceed()
-    except KibanaError as error:
-        if error.status == 404 and error.message.startswith("Action "):
-            return set_json(Reply(200), {"data": {"total": 0, "edges": []}})
-        raise
-
-
-def _patch_body(reply: Any, change: Any) -> Any:
-    if reply.status != 200:
-        return reply
-    body = reply_json(reply)
-    change(body)
-    return set_json(reply, body)
-
-
 @fault("security-entity-store-count-off-by-one", "count is the index of the last engine, one less than the number of engines", stage="handle", operations=["get-entity-store-engines"])
 def _count_off_by_one(call, proceed):
     return _patch_body(proceed(), lambda b: b.update(count=len(b["engines"]) - 1))

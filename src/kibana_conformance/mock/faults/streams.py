@@ -56,16 +56,6 @@ def body_refused(call, proceed):
         raise bad_request("[request body]: a GET request takes no body")
 
 
-@fault("streams-group-body-not-validated", "the optional body of the GET is parsed but never validated, so unknown properties pass", stage="validate", operations=[GROUP])
-def body_not_validated(call, proceed):
-    try:
-        proceed()
-    except KibanaError:
-        if not call.has_body:
-            raise
-        pipeline.validate_parameters(call)
-
-
 @fault("streams-group-lookup-by-type", "the stream is looked up among group streams only, so a stream that is not a group answers 404 instead of 400", stage="handle", operations=[GROUP])
 def lookup_by_type(call, proceed):
     not_found = KibanaError(404, f"Stream definition for {call.path_params['name']} not found")

@@ -42,7 +42,7 @@ def check_var_values(vars_: Any, context: str) -> None:
     """A package variable's value is one the package's var types allow; the mock, which has no package
     manifests, refuses values no var type takes (Kibana validates them against the package)."""
     for name, var in (vars_ or {}).items() if isinstance(vars_, dict) else ():
-        if isinstance(var, dict) and not _plain_value(var.get("value")):
+        if not isinstance(var, dict) or not _plain_value(var.get("value")):
             raise _invalid(f"Invalid value for variable {context}:{name}")
 
 
