@@ -159,6 +159,9 @@ class _Server(ThreadingHTTPServer):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and the
+    # client's delayed ACK hold every answer back 40 ms.
+    disable_nagle_algorithm = True
     server: _Server
     body: bytes
 
@@ -470,3 +473,137 @@ def invalid_utf8() -> Callable[[Handler], None]:
         return status, b'{"message":"\xff\xfe\xc3( not utf-8"}'
 
     return forward_then(transform)
+
+
+def forward_headers(transform: Callable[[list[tuple[str, str]]], list[tuple[str, str]]]) -> Callable[[Handler], None]:
+    """Forward, then rewrite the upstream's response headers (the body as it is)."""
+
+    def action(h: Handler) -> None:
+        status, headers, body = h.server.proxy.fetch(h.command, h.path, dict(h.headers.items()), h.body)
+        h.send_response_only(status)
+        for name, value in transform([(n, v) for n, v in headers if n.lower() not in HOP_BY_HOP]):
+            h.send_header(name, value)
+        h.send_header("content-length", str(len(body)))
+        h.end_headers()
+        if h.command != "HEAD":
+            h.wfile.write(body)
+
+    return action
+
+
+def obsolete_dates() -> Callable[[Handler], None]:
+    """Two Date headers, as a proxy adds its own: the obsolete asctime form first, then RFC 850 with -0000."""
+
+    def transform(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        now = time.gmtime()
+        asctime = time.strftime("%a %b %d %H:%M:%S %Y", now).replace(" 0", "  ", 1)
+        rfc850 = time.strftime("%A, %d-%b-%y %H:%M:%S -0000", now)
+        return [(n, v) for n, v in headers if n.lower() != "date"] + [("Date", asctime), ("Date", rfc850)]
+
+    return forward_headers(transform)
+
+
+def oversized_header(size: int = 1_000_000) -> Callable[[Handler], None]:
+    """A correct answer with one response header larger than any client reads."""
+    return forward_headers(lambda headers: [*headers, ("x-kct-padding", "p" * size)])
+
+
+def early_hints() -> Callable[[Handler], None]:
+    """A 103 Early Hints informational answer, then the real one."""
+
+    def action(h: Handler) -> None:
+        h.write_raw(b"HTTP/1.1 103 Early Hints\r\nlink: </style.css>; rel=preload; as=style\r\n\r\n")
+        h.forward()
+
+    return action
+
+
+def every(n: int, misbehaviour: Callable[[Handler], None], methods: tuple[str, ...] = ()) -> Callable[[Handler], None]:
+    """``misbehaviour`` on every n-th matching request (of ``methods``, or of any method), the others
+    forwarded (a flaky network or a busy target)."""
+    count = [0]
+    lock = threading.Lock()
+
+    def action(h: Handler) -> None:
+        if methods and h.command not in methods:
+            h.forward()
+            return
+        with lock:
+            count[0] += 1
+            hit = count[0] % n == 0
+        (misbehaviour if hit else Handler.forward)(h)
+
+    return action
+
+
+def drop_connection() -> Callable[[Handler], None]:
+    """Hang up without a word (a dropped connection)."""
+    return Handler.hang_up
+
+
+def too_many_requests(retry_after: str = "1") -> Callable[[Handler], None]:
+    return respond(429, json.dumps({"statusCode": 429, "error": "Too Many Requests", "message": "slow down"}), headers={"retry-after": retry_after})
+
+
+def echo_credentials_on_refusal() -> Callable[[Handler], None]:
+    """A refusal that echoes what it was sent: the Authorization header, and a Basic password decoded."""
+
+    def action(h: Handler) -> None:
+        status, headers, body = h.server.proxy.fetch(h.command, h.path, dict(h.headers.items()), h.body)
+        if status >= 400:
+            auth = h.headers.get("authorization", "")
+            decoded = ""
+            if auth.lower().startswith("basic "):
+                import base64
+
+                decoded = base64.b64decode(auth.split(" ", 1)[1] + "==").decode(errors="replace")
+            try:
+                answer = json.loads(body)
+            except ValueError:
+                answer = {}
+            if isinstance(answer, dict):
+                answer["message"] = f"{answer.get('message', '')} (request had authorization {auth!r}, credentials {decoded!r})"
+                body = json.dumps(answer).encode()
+        h.send_response(status)
+        for name, value in headers:
+            if name.lower() not in HOP_BY_HOP:
+                h.send_header(name, value)
+        h.send_header("content-length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    return action
+
+
+def naive_timestamps() -> Callable[[Handler], None]:
+    """The upstream's timestamps without their zone (…T10:00:00.000 instead of …T10:00:00.000Z)."""
+    return forward_then(lambda status, body: (status, re.sub(rb'(T\d{2}:\d{2}:\d{2}(?:\.\d+)?)Z"', rb'\1"', body)))
+
+
+def answer_writes_with(body: bytes) -> Callable[[Handler], None]:
+    """Writes are answered 200 with ``body`` (invalid JSON, [], {"item": null}...); reads go on to the upstream."""
+
+    def action(h: Handler) -> None:
+        if h.command in ("GET", "HEAD"):
+            h.forward()
+            return
+        h.send_bytes(200, body, "application/json; charset=utf-8", {"elastic-api-version": "2023-10-31"})
+
+    return action
+
+
+def trickle(interval: float = 0.3) -> Callable[[Handler], None]:
+    """A status line and headers one byte at a time, every ``interval`` seconds (until the client hangs up)."""
+
+    def action(h: Handler) -> None:
+        head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n" + b"x-kct-slow: " + b"s" * 2000 + b"\r\n\r\n{}"
+        try:
+            for byte in head:
+                if h.server.proxy.stopping.wait(interval):
+                    return
+                h.write_raw(bytes([byte]))
+        except OSError:
+            pass
+        h.hang_up()
+
+    return action

@@ -381,6 +381,19 @@ def test_top_level_vars_follow_the_response_format(api: httpx.Client) -> None:
     assert put_policy(api, NGINX, {}, query="?format=simplified").json()["item"]["vars"] == {}
 
 
+@pytest.mark.parametrize("value", [{}, {"id": "secret-1"}, {"id": 7, "isSecretRef": True}, [1, "a"], [{"a": 1}]])
+def test_legacy_var_value_no_var_type_takes_is_400(api: httpx.Client, value: Any) -> None:
+    """A var value that is none of Kibana's var value shapes (an empty object is not a secret reference)."""
+    response = put_policy(api, NGINX, {"vars": {"data_stream.dataset": {"type": "text", "value": value}}})
+    assert fleet_error(response, 400, "PackagePolicyValidationError") == "Invalid value for variable :data_stream.dataset"
+
+
+def test_legacy_var_value_may_be_a_secret_reference(api: httpx.Client) -> None:
+    reference = {"id": "secret-1", "isSecretRef": True}
+    response = put_policy(api, NGINX, {"vars": {"data_stream.dataset": {"type": "password", "value": reference}}})
+    assert response.status_code == 200 and response.json()["item"]["vars"]["data_stream.dataset"]["value"] == reference
+
+
 def test_simplified_top_level_vars_set_values(api: httpx.Client) -> None:
     put_policy(api, NGINX, {"vars": {"data_stream.dataset": {"type": "text"}}})
     body = simplified_body({"inputs": {}, "vars": {"data_stream.dataset": "nginx.edge"}})

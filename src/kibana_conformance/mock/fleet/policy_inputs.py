@@ -35,7 +35,12 @@ def _plain_value(value: Any) -> bool:
         return True
     if isinstance(value, list):
         return all(isinstance(v, str) for v in value) or all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-    return isinstance(value, dict) and set(value) <= {"id", "isSecretRef"}
+    return (
+        isinstance(value, dict)
+        and set(value) == {"id", "isSecretRef"}
+        and isinstance(value["id"], str)
+        and isinstance(value["isSecretRef"], bool)
+    )
 
 
 def check_var_values(vars_: Any, context: str) -> None:
