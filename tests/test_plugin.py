@@ -113,6 +113,12 @@ def test_area_and_operation_select_tests(suite: pytest.Pytester, mock_server: Mo
         (["--space", "Not A Space"], "--space: a space id is"),
         (["--ca-cert", "/nonexistent.pem"], "--ca-cert: no such file"),
         (["--resource", "bogus=1"], "--resource: unknown name 'bogus'"),
+        (["--base-url", "http://x/?password=s3cret"], "--base-url: give Kibana's base URL without a query"),
+        (["--base-url", "http://x/#s3cret"], "--base-url: give Kibana's base URL without a query"),
+        (["--timeout", "nan"], "--timeout: expected a positive finite number"),
+        (["--timeout", "inf"], "--timeout: expected a positive finite number"),
+        (["--max-rps", "nan"], "--max-rps: expected a positive finite number"),
+        (["--max-rps", "-1"], "--max-rps: expected a positive finite number"),
     ],
 )
 def test_bad_options_are_usage_errors(suite: pytest.Pytester, args: list[str], message: str) -> None:
@@ -121,6 +127,7 @@ def test_bad_options_are_usage_errors(suite: pytest.Pytester, args: list[str], m
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert message in result.stderr.str()
     assert "Traceback" not in result.stderr.str()
+    assert "s3cret" not in result.stdout.str() + result.stderr.str()  # a refused URL is not echoed with its secret
 
 
 def _free_port() -> int:

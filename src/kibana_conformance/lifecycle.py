@@ -314,6 +314,8 @@ class Lifecycle:
             self.results = build_results(records, self.ctx.coverage.as_dict(), self.run_info(), baseline, self.stopped)
             self.results["footprint"] = {"writes": self.ctx.footprint.as_list(), "restored": restored or []}
             self.results["generated_requests"] = dict(sorted(self.ctx.coverage.generated.items()))
+            if outcome is not None and outcome.internal_error:
+                self.results["internal_error"] = outcome.internal_error
             if baseline and baseline["expired"] and self.results["verdict"] == "conformant":
                 self.results["verdict"] = "not conformant"
             problems = write_reports(self.results, self.ctx.settings.report_dir, self.ctx.redactor)

@@ -45,6 +45,13 @@ def test_bad_baseline_files_are_explained(tmp_path: Path, text: str, message: st
         load_baseline(write(tmp_path, text))
 
 
+@pytest.mark.parametrize("written", ["2027-01-01T10:00:00", "2027-01-01 10:00:00+02:00", "'2027-01-01'", "2027-01-01"])
+def test_an_expiry_with_a_time_of_day_ends_on_its_day(tmp_path: Path, written: str) -> None:
+    (entry,) = load_baseline(write(tmp_path, f"- requirement: A\n  reason: r\n  expires: {written}\n"))
+    assert entry.expires == dt.date(2027, 1, 1)
+    assert not entry.expired(TODAY) and entry.expired(dt.date(2027, 1, 2))
+
+
 def test_missing_baseline_file_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(BaselineError, match="cannot read the baseline"):
         load_baseline(tmp_path / "nope.yaml")

@@ -61,6 +61,8 @@ def _entry(raw: Any, where: str, *, needs_expiry: bool, source: str) -> Entry:
     if not isinstance(reason, str) or not reason.strip():
         raise BaselineError(f"{where}: 'reason' is missing: say why the deviation is accepted")
     expires = raw.get("expires")
+    if isinstance(expires, dt.datetime):  # YAML reads 2027-01-01T10:00:00 as a datetime: its day is the end date
+        expires = expires.date()
     if isinstance(expires, str):
         try:
             expires = dt.date.fromisoformat(expires)

@@ -90,6 +90,11 @@ def _why(model: Model, verdict: str) -> str:
         ran = total - int(counts.get("skipped", 0))
         text = f"all {ran} checks that ran passed"
         return text + (f"; {baselined} accepted deviation{'s' if baselined != 1 else ''}" if baselined else "")
+    if verdict == "interrupted":
+        return f"the run was stopped after {total} test{'s' if total != 1 else ''}: no verdict on what did not run"
+    if verdict == "internal error":
+        detail = str(model.results.get("internal_error") or "").strip()
+        return "the suite failed, not the target" + (f": {detail}" if detail else "")
     if not total:
         return "no check ran"
     return "no check passed: everything was skipped"

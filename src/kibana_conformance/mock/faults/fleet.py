@@ -97,12 +97,6 @@ def settings_saved_before_validation(call, proceed):
 # --- package policies -------------------------------------------------------------------
 
 
-@fault("fleet-package-policy-managed-check-on-body", "the managed-policy guard reads is_managed from the request body, so an update that does not send it changes a managed policy", stage="handle", operations=[POLICY])
-def package_policy_managed_check_on_body(call, proceed):
-    call.body = {**call.body, "force": call.body.get("force") or not call.body.get("is_managed", False)}
-    return proceed()
-
-
 @fault("fleet-package-policy-revision-kept-without-inputs", "the revision is bumped only when inputs or vars change; updates of other fields keep it", stage="handle", operations=[POLICY])
 def revision_kept(call, proceed):
     stored = _stored_policy(call)

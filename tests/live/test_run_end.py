@@ -1,0 +1,108 @@
+"""How a run ends when the user, the file system or the set-up gets in the way: always a verdict
+that says what happened, the exit code the README gives, and a report where one can be written."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from kibana_conformance.mock import MockServer
+
+from . import servers
+from .conftest import CREDENTIALS, MOCK_RESOURCES, SLICE, _command, assert_readable, assert_stopped_by_preflight, clean_environment, run_cli
+from .servers import Proxy, Rule
+
+
+def _start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], Path]:
+    """`kibana-conformance run` in the background (without the shell's ignored SIGINT); its output in a file."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    output = tmp_path / "output.txt"
+    with output.open("wb") as sink:
+        process = subprocess.Popen(
+            [*_command(), "run", *args], stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=tmp_path,
+            env={**clean_environment(), **MOCK_RESOURCES},
+        )
+    return process, output
+
+
+def _wait_for(output: Path, text: str, process: subprocess.Popen[bytes], seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while text not in output.read_text(errors="replace"):
+        assert process.poll() is None, f"the run ended before {text!r}:\n{output.read_text(errors='replace')[-3000:]}"
+        assert time.monotonic() < deadline, f"no {text!r} within {seconds} s"
+        time.sleep(0.1)
+
+
+def test_ctrl_c_ends_with_exit_130_and_an_interrupted_report(tmp_path: Path) -> None:
+    report_dir = tmp_path / "reports"
+    process, output = _start(tmp_path, "--report-dir", str(report_dir))
+    _wait_for(output, "test_properties.py .", process)  # a test has passed: the run is under way
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 130
+    text = output.read_text(errors="replace")
+    assert "kibana-conformance: INTERRUPTED" in text and "CONFORMANT (" not in text, text[-2000:]
+    results = json.loads((report_dir / "results.json").read_text())
+    assert results["verdict"] == "interrupted"
+    assert results["counts"]["passed"] >= 1 and results["counts"]["failed"] == 0
+    page = (report_dir / "index.html").read_text()
+    assert "Kibana conformance: interrupted" in page and "the run was stopped after" in page
+
+
+def test_a_report_folder_in_use_is_refused(tmp_path: Path) -> None:
+    """Two runs into one folder would overwrite each other's reports: the second is a usage error."""
+    report_dir = tmp_path / "reports"
+    first, output = _start(tmp_path / "first", "--report-dir", str(report_dir))
+    try:
+        _wait_for(output, "collected", first)
+        second, second_output = _start(tmp_path / "second", "--report-dir", str(report_dir))
+        assert second.wait(timeout=60) == 2
+    finally:
+        first.send_signal(signal.SIGINT)
+        first.wait(timeout=60)
+    text = second_output.read_text(errors="replace")
+    assert f"--report-dir: {report_dir} is in use by kibana-conformance run, pid {first.pid}" in text, text
+    assert "Traceback" not in text and "collected" not in text, text
+    # The first run's report is its own: interrupted, not overwritten by the second.
+    assert json.loads((report_dir / "results.json").read_text())["verdict"] == "interrupted"
+
+
+def test_a_report_that_cannot_be_written_is_exit_4_and_the_other_is_kept(tmp_path: Path, kibana_mock: MockServer) -> None:
+    report_dir = tmp_path / "reports"
+    (report_dir / ".index.html.tmp").mkdir(parents=True)  # where index.html is written first: now a folder
+    run = run_cli(tmp_path, "--base-url", kibana_mock.url, *CREDENTIALS, *SLICE)
+    assert run.returncode == 4, run.describe()
+    assert f"cannot write {report_dir / 'index.html'}" in run.output, run.describe()
+    assert run.results is not None and run.results["verdict"] == "conformant"
+    assert_readable(run)
+
+
+def test_a_base_url_whose_path_serves_nothing_stops_at_the_preflight(tmp_path: Path, kibana_mock: MockServer) -> None:
+    """Kibana behind a path it does not have (`.../kibana/` serving nothing): the run does not test 404s."""
+    run = run_cli(tmp_path, "--base-url", f"{kibana_mock.url}/kibana/", *CREDENTIALS)
+    line = assert_stopped_by_preflight(run, "nothing Kibana-like is served at this base URL; check the base path")
+    assert "answers 404" in line, line
+
+
+def test_a_target_that_trickles_its_answer_is_stopped_by_the_timeout(tmp_path: Path) -> None:
+    """One byte every 0.3 s: the timeout bounds the whole answer, not the wait for each byte."""
+    with Proxy(None, [Rule(".*", servers.trickle(0.3))]) as slow:
+        run = run_cli(tmp_path, "--base-url", slow.url, *CREDENTIALS, "--timeout", "2")
+    assert_stopped_by_preflight(run, "no complete answer within 2 s (see --timeout)")
+    assert run.seconds < 30, run.describe()
+
+
+def test_the_ini_file_of_the_working_folder_is_read(tmp_path: Path, kibana_mock: MockServer) -> None:
+    """`kibana-conformance run` in a folder with a pytest.ini takes its options, as `pytest` there would."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "pytest.ini").write_text(
+        f"[pytest]\nkibana_url = {kibana_mock.url}\nkibana_username = elastic\nkibana_password = changeme\n"
+    )
+    run = run_cli(tmp_path, *SLICE)
+    assert run.returncode == 0, run.describe()
+    assert f"target {kibana_mock.url}" in run.stdout and "the bundled mock" not in run.stdout, run.describe()
+    assert httpx.get(f"{kibana_mock.url}/_mock/stats", auth=("elastic", "changeme")).json()["requests"] > 0
