@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+
 import base64
 import json
+
+from typing import Any
 
 import httpx
 import pytest
@@ -221,6 +225,41 @@ class TestControlPlane:
         assert response.status_code == 400
         assert response.json()["message"].startswith("cannot load state:")
         assert api.get("/_mock/state").json() == before
+
+    @pytest.mark.parametrize(
+        ("change", "message"),
+        [
+            (lambda st: st["shared"]["fleet"].update(settings="on"), "shared.fleet.settings: expected object, got string"),
+            (lambda st: st["shared"]["fleet"].update(seq_no="7"), "shared.fleet.seq_no: expected number, got string"),
+            (lambda st: st["shared"]["fleet"].pop("outputs"), "shared.fleet: 'outputs' is missing"),
+            (lambda st: st["spaces"]["default"]["cases"].update(configurations={}), "spaces.default.cases.configurations: expected array, got object"),
+            (lambda st: st["spaces"]["default"]["fleet"]["package_policies"].update(x=[]), "package_policies['x']: expected an object, got array"),
+            (lambda st: next(iter(st["spaces"]["default"]["fleet"]["package_policies"].values())).pop("revision"), "'revision' is missing"),
+            (lambda st: next(iter(st["spaces"]["default"]["fleet"]["package_policies"].values())).update(revision="2"), ".revision: expected number, got string"),
+            (lambda st: st["spaces"].update({f"s{n}": {} for n in range(2000)}), "at most 100 spaces, got 2001"),
+        ],
+        ids=["record-as-string", "counter-as-string", "collection-missing", "list-as-object", "record-as-list", "field-missing", "field-mistyped", "too-many-spaces"],
+    )
+    def test_a_state_of_the_wrong_shape_is_a_clear_400(self, api: httpx.Client, change: Any, message: str) -> None:
+        """Loaded state the handlers cannot read would turn every later request into a 500: refused instead."""
+        before = api.get("/_mock/state").json()
+        document = copy.deepcopy(before)
+        change(document)
+        response = api.put("/_mock/state", json=document)
+        assert response.status_code == 400, response.text
+        assert message in response.json()["message"]
+        assert api.get("/_mock/state").json() == before
+        assert api.put("/api/fleet/settings", json={}).status_code == 200
+
+    def test_spaces_a_state_names_empty_are_seeded_when_used(self, api: httpx.Client) -> None:
+        """Spaces a document names cost their seeds only when first used (a dump of 100 empty spaces)."""
+        areas = set(api.get("/_mock/state").json()["spaces"]["default"])
+        document = {"spaces": {f"s{n}": {} for n in range(100)}, "shared": {}}
+        response = api.put("/_mock/state", json=document)
+        assert response.status_code == 200
+        assert set(api.get("/_mock/state").json()["spaces"]["s42"]) == areas
+        configurations = api.get("/s/s42/api/cases/configure")
+        assert configurations.status_code == 200 and configurations.json()
 
     def test_unknown_control_endpoint_is_404(self, api: httpx.Client) -> None:
         assert api.get("/_mock/nothing").status_code == 404

@@ -36,6 +36,7 @@ MULTIPART = "multipart/form-data"
 # Parsing a body takes time in proportion to its size (a 25 MB upload, about 2 s): bodies above
 # this size are handled in a worker thread so that the event loop goes on serving other clients.
 INLINE_BODY_BYTES = 256 * 1024
+STATE_DOCUMENT_BYTES = 16 * 1024 * 1024  # a dump of MAX_SPACES busy spaces fits
 logger = logging.getLogger(__name__)
 
 
@@ -163,7 +164,7 @@ class MockKibana:
                 return _encoded(Reply(200, self.store.dump(), versioned=False))
         if action == ("PUT", "/_mock/state"):
             try:
-                document = pipeline.parse_json(await _read_body(request, 64 * self.config.max_body_bytes) or b"null")
+                document = pipeline.parse_json(await _read_body(request, STATE_DOCUMENT_BYTES) or b"null")
                 with self.handler_lock:
                     self.store.load(document)
             except BodyTooLarge:

@@ -75,6 +75,55 @@ class StateError(ValueError):
     """A state document that cannot be loaded."""
 
 
+MAX_SPACES = 100  # a state document names at most this many spaces (each costs its seeds when used)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
+
+
+def _check_record(value: Any, seeds: list[dict[str, Any]], where: str) -> None:
+    """``value`` is an object with the keys every seeded record has, each of the seeds' kind (or null)."""
+    if not isinstance(value, dict):
+        raise StateError(f"{where}: expected an object, got {_kind(value)}")
+    required = set.intersection(*(set(seed) for seed in seeds))
+    missing = sorted(required - set(value))
+    if missing:
+        raise StateError(f"{where}: {missing[0]!r} is missing")
+    for key in sorted(required):
+        kinds = {_kind(seed[key]) for seed in seeds} - {"null"}
+        if len(kinds) == 1 and value[key] is not None and _kind(value[key]) not in kinds:
+            raise StateError(f"{where}.{key}: expected {kinds.pop()}, got {_kind(value[key])}")
+
+
+def check_area(value: Any, seed: dict[str, Any], where: str) -> None:
+    """An area's state has its seed's shape two levels down: the seed's keys, and for each key a value of
+    the same kind; the records of a collection (an object of objects, or an array of objects) have the
+    keys every seeded record has. Deeper values are the handlers' business (Kibana stores them as sent)."""
+    if not isinstance(value, dict):
+        raise StateError(f"{where}: expected an object, got {_kind(value)}")
+    for key, seeded in seed.items():
+        if key not in value:
+            raise StateError(f"{where}: {key!r} is missing")
+        item, at = value[key], f"{where}.{key}"
+        if _kind(item) != _kind(seeded):
+            raise StateError(f"{at}: expected {_kind(seeded)}, got {_kind(item)}")
+        if isinstance(seeded, dict) and seeded and all(isinstance(v, dict) for v in seeded.values()):
+            for name, record in item.items():
+                _check_record(record, list(seeded.values()), f"{at}[{name!r}]")
+        elif isinstance(seeded, dict) and seeded:
+            _check_record(item, [seeded], at)
+        elif isinstance(seeded, list) and seeded and all(isinstance(v, dict) for v in seeded):
+            for number, record in enumerate(item):
+                _check_record(record, seeded, f"{at}[{number}]")
+
+
 class Store:
     """Every area's state, per space; a space is seeded the first time it is used."""
 
@@ -112,18 +161,20 @@ class Store:
         shared = document.get("shared", {})
         if not isinstance(spaces, dict) or not isinstance(shared, dict):
             raise StateError("'spaces' and 'shared' are objects")
+        if len(spaces) > MAX_SPACES:
+            raise StateError(f"at most {MAX_SPACES} spaces, got {len(spaces)}")
         for space, areas in spaces.items():
-            if not SPACE_ID.match(space):
+            if not isinstance(space, str) or not SPACE_ID.match(space):
                 raise StateError(f"invalid space id {space!r}")
             if not isinstance(areas, dict) or set(areas) - set(self.backend_types):
                 raise StateError(f"space {space!r}: areas are {sorted(self.backend_types)}")
-            if not all(isinstance(v, dict) for v in areas.values()):
-                raise StateError(f"space {space!r}: every area's state is an object")
-        if set(shared) - set(self.backend_types) or not all(isinstance(v, dict) for v in shared.values()):
+            for name, area in areas.items():
+                check_area(area, self.backend_types[name].seed(space), f"spaces.{space}.{name}")
+        if set(shared) - set(self.backend_types):
             raise StateError(f"'shared' maps areas ({sorted(self.backend_types)}) to objects")
+        for name, area in shared.items():
+            check_area(area, self.backend_types[name].seed_shared(), f"shared.{name}")
         with self.lock:
-            self.spaces = {
-                space: {name: copy.deepcopy(areas.get(name, cls.seed(space))) for name, cls in self.backend_types.items()}
-                for space, areas in spaces.items()
-            }
+            # Areas a document leaves out are seeded when first used, as in a fresh space.
+            self.spaces = {space: {name: copy.deepcopy(area) for name, area in areas.items()} for space, areas in spaces.items()}
             self.shared = {name: copy.deepcopy(shared.get(name, cls.seed_shared())) for name, cls in self.backend_types.items()}
