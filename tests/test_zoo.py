@@ -1,15 +1,25 @@
-"""The suite's detection power, gated in CI: the clean mock passes on ten seeds and the suite
-kills at least 95% of the fault zoo; a surviving fault fails unless it says why no black-box
-test can see it.
+"""The suite's detection power, gated in CI: the clean mock passes on ten seeds and every fault of
+the zoo is killed by a requirement it names as expected to catch it (a failure elsewhere is
+collateral, and a fault whose own code raises is broken, never a kill); a fault no black-box test
+can see says why.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import tomllib
 from pathlib import Path
 
-from kibana_conformance.mock.faults import catalogue
-from kibana_conformance.selftest import Options, batches, peer_config, selftest, write
+import httpx
+import pytest
+
+from kibana_conformance import cli
+from kibana_conformance.mock import MockConfig, MockServer
+from kibana_conformance.mock.errors import KibanaError
+from kibana_conformance.mock.faults import Fault, catalogue
+from kibana_conformance.paths import suites_dir
+from kibana_conformance.selftest import FaultRow, Options, SuiteOutcome, _judge, batches, peer_config, selftest, write
 
 REQUIRED_KILL_RATE = 0.95
 
@@ -34,6 +44,73 @@ def test_every_fault_is_described_and_scoped() -> None:
         assert fault.name.split("-")[0] in {"apm", "cases", "fleet", "logstash", "platform", "security", "spaces", "streams"}
 
 
+def _requirement_ids() -> set[str]:
+    """Every requirement id the suites declare (their markers' first argument, and the property tests')."""
+    ids = {"SCHEMA-PROPERTIES"}
+    for path in suites_dir().rglob("*.py"):
+        ids |= set(re.findall(r'"([A-Z]+(?:-[A-Z0-9]+)+)"', path.read_text()))
+    return ids
+
+
+def test_every_fault_names_the_requirements_expected_to_catch_it() -> None:
+    known = _requirement_ids()
+    for fault in catalogue().values():
+        if fault.invisible:
+            assert not fault.expected, fault.name
+            continue
+        assert fault.expected, f"{fault.name}: expected=... is empty"
+        assert fault.expected <= known, f"{fault.name}: unknown requirement ids {sorted(fault.expected - known)}"
+
+
+def test_list_faults_json_gives_each_fault_with_its_expected_requirements(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["mock", "--list-faults", "--json"]) == 0
+    listed = {f["name"]: f for f in json.loads(capsys.readouterr().out)}
+    assert set(listed) == set(catalogue())
+    some = listed["fleet-output-lookup-ignores-id"]
+    assert set(some) == {"name", "description", "operations", "expected", "invisible"}
+    assert some["operations"] == ["get-fleet-outputs-outputid"] and "FLEET-OUTPUT-BY-ID" in some["expected"]
+
+
+def _fault(name: str, wrap: object, expected: tuple[str, ...] = ("LOGSTASH-PIPELINE-SETTINGS",)) -> Fault:
+    return Fault(name, "a test fault", "handle", frozenset({"put-logstash-pipeline-id"}), wrap, None, frozenset(expected))  # type: ignore[arg-type]
+
+
+def test_a_fault_whose_own_code_raises_is_counted_by_the_mock() -> None:
+    def misspelt(call: object, proceed: object) -> object:
+        return {}["no-such-key"]
+
+    def refuses(call: object, proceed: object) -> object:
+        raise KibanaError(400, "a refusal Kibana could give")
+
+    with MockServer(MockConfig()) as mock:
+        mock.app.faults = (_fault("kct-misspelt", misspelt), )
+        client = httpx.Client(base_url=mock.url, auth=("elastic", "changeme"), headers={"kbn-xsrf": "t"})
+        body = {"pipeline": "input {}", "settings": {}}
+        assert client.put("/api/logstash/pipeline/kct-a", json=body).status_code == 500
+        mock.app.faults = (_fault("kct-refuses", refuses),)
+        assert client.put("/api/logstash/pipeline/kct-a", json=body).status_code == 400
+        assert client.get("/_mock/stats").json()["fault_errors"] == {"kct-misspelt": 1}
+
+
+@pytest.mark.parametrize(
+    ("failed", "fault_errors", "killed", "requirements", "collateral", "broken"),
+    [
+        (["LOGSTASH-PIPELINE-SETTINGS", "ERR-NOT-FOUND"], {}, True, ["LOGSTASH-PIPELINE-SETTINGS"], ["ERR-NOT-FOUND"], 0),
+        (["ERR-NOT-FOUND"], {}, False, [], ["ERR-NOT-FOUND"], 0),
+        (["LOGSTASH-PIPELINE-SETTINGS"], {"kct-fault": 3}, False, ["LOGSTASH-PIPELINE-SETTINGS"], [], 3),
+        ([], {}, False, [], [], 0),
+    ],
+    ids=["expected-and-collateral", "collateral-only", "broken", "survivor"],
+)
+def test_selftest_credits_only_expected_kills(failed: list[str], fault_errors: dict[str, int], killed: bool, requirements: list[str], collateral: list[str], broken: int) -> None:
+    fault = _fault("kct-fault", lambda call, proceed: proceed())
+    failures = [{"requirement": r, "operations": ["put-logstash-pipeline-id"], "after": 1.0} for r in failed]
+    row = FaultRow(fault.name, fault.description, ["put-logstash-pipeline-id"], expected=sorted(fault.expected))
+    _judge(row, fault, SuiteOutcome(failures, 10, 2.0, fault_errors=fault_errors), failures)
+    assert (row.killed, row.requirements, row.collateral, row.broken) == (killed, requirements, collateral, broken)
+    assert (row.error or "").startswith("broken fault") == bool(broken)
+
+
 def test_the_peer_gets_the_same_test_data(tmp_path: Path) -> None:
     config = tomllib.loads(peer_config("http://127.0.0.1:1", 3, 7))
     assert config["generation"]["max-examples"] == 7 and config["seed"] == 3
@@ -49,4 +126,5 @@ def test_the_zoo_is_killed_and_the_clean_mock_passes(tmp_path: Path) -> None:
     assert summary["clean_ok"], report
     assert summary["not_run"] == [], report
     assert summary["survivors"] == [], report
+    assert summary["broken"] == [], report
     assert summary["kill_rate"] >= REQUIRED_KILL_RATE, report

@@ -57,6 +57,9 @@ def _cmd_mock(args: argparse.Namespace) -> int:
     from .mock.server import serve
 
     if args.list_faults:
+        if args.json:
+            print(json.dumps([fault.as_dict() for fault in catalogue().values()], indent=2))
+            return exit_codes.CONFORMANT
         for fault in catalogue().values():
             print(f"{fault.name:44} {fault.description}")
         return exit_codes.CONFORMANT
@@ -98,7 +101,9 @@ def _cmd_selftest(args: argparse.Namespace) -> int:
     if peer is not None:
         print(f"plain schemathesis: {peer:.1%}")
     print(f"clean mock: {'passes' if summary['clean_ok'] else 'FAILS'} on {len(summary['clean'])} seeds; wrote {md_path} and {json_path}")
-    healthy = summary["clean_ok"] and not summary["survivors"] and not summary["not_run"]
+    if summary["broken"]:
+        print(f"broken faults (their own code raised): {', '.join(summary['broken'])}")
+    healthy = summary["clean_ok"] and not summary["survivors"] and not summary["not_run"] and not summary["broken"]
     return exit_codes.CONFORMANT if healthy else exit_codes.NOT_CONFORMANT
 
 
@@ -167,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     mock.add_argument("--api-key", action="append", default=[], metavar="KEY", help="an API key it accepts, encoded or as id:key (repeatable)")
     mock.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault (repeatable; see --list-faults)")
     mock.add_argument("--list-faults", action="store_true", help="list the known faults and exit")
+    mock.add_argument("--json", action="store_true", help="with --list-faults: as JSON (name, description, operations, expected requirements)")
     mock.set_defaults(handler=_cmd_mock)
     return parser
 

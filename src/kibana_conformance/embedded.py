@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from . import fixture_ids
 from .options import Settings
@@ -19,8 +20,9 @@ def embedded_settings(settings: Settings) -> Settings:
     return replace(settings, username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD, secrets=(DEFAULT_PASSWORD,))
 
 
-def start_mock(settings: Settings) -> tuple[str, Settings, Callable[[], None]]:
-    """The bundled mock on a free loopback port, accepting the configured credentials: (URL, settings, stop)."""
+def start_mock(settings: Settings) -> tuple[str, Settings, Callable[[], None], Callable[[], dict[str, Any]]]:
+    """The bundled mock on a free loopback port, accepting the configured credentials: (URL, settings,
+    stop, stats); ``stats()`` is what its /_mock/stats answers (selftest reads the faults that broke)."""
     from .mock import MockConfig, MockServer
     from .mock.faults import resolve_faults
 
@@ -31,7 +33,7 @@ def start_mock(settings: Settings) -> tuple[str, Settings, Callable[[], None]]:
     else:
         config = MockConfig(username=settings.username or "", password=settings.password or "", faults=settings.mock_faults)
     server = MockServer(config).start()
-    return server.url, settings, server.stop
+    return server.url, settings, server.stop, server.app.stats
 
 
 def default_resources(embedded: bool) -> dict[str, str]:

@@ -68,10 +68,10 @@ def start_controller(config: pytest.Config, settings: Settings) -> tuple[RunCont
         raise pytest.UsageError(str(exc)) from None
     config.add_cleanup(folder.release)
     embedded = settings.base_url is None
-    stop = None
+    stop = mock_stats = None
     if embedded:
         try:
-            base_url, settings, stop = start_mock(settings)
+            base_url, settings, stop, mock_stats = start_mock(settings)
         except ValueError as exc:
             raise pytest.UsageError(f"--mock-fault: {exc}") from None
     else:
@@ -79,6 +79,7 @@ def start_controller(config: pytest.Config, settings: Settings) -> tuple[RunCont
     ctx = new_context(settings, base_url, default_resources(embedded), embedded=embedded)
     if stop is not None:
         ctx.closers.append(stop)
+    ctx.mock_stats = mock_stats
     ctx.gate = gate
     lifecycle = Lifecycle(config, ctx, folder)
     outcome = outcome_of(config)
@@ -366,6 +367,7 @@ class Lifecycle:
             "started_at": datetime.fromtimestamp(self.started, UTC).isoformat(timespec="seconds"),
             "started_epoch": self.started,
             "duration_s": round(time.time() - self.started, 2),
+            **({"embedded_mock": ctx.mock_stats()} if ctx.mock_stats else {}),
         }
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

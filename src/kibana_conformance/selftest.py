@@ -31,6 +31,7 @@ class SuiteOutcome:
     passed: int
     duration: float
     error: str | None = None
+    fault_errors: dict[str, int] = field(default_factory=dict)  # faults whose own code raised, with how often
 
     @property
     def failed(self) -> list[str]:
@@ -47,8 +48,11 @@ class FaultRow:
     description: str
     operations: list[str]
     invisible: str | None = None
-    killed: bool | None = None
-    requirements: list[str] = field(default_factory=list)
+    expected: list[str] = field(default_factory=list)
+    killed: bool | None = None  # an expected requirement failed
+    requirements: list[str] = field(default_factory=list)  # the expected requirements that failed
+    collateral: list[str] = field(default_factory=list)  # other requirements that failed
+    broken: int = 0  # times the fault's own code raised (a broken fault: an error of the zoo, not a kill)
     ttff: float | None = None
     duration: float | None = None
     peer_killed: bool | None = None
@@ -98,7 +102,8 @@ def run_suite(faults: list[str], seed: int, options: Options, operations: list[s
         for t in results["tests"]
         if t["outcome"] in ("failed", "error")
     ]
-    return SuiteOutcome(failures, results["counts"]["passed"], time.time() - started)
+    fault_errors = (results.get("embedded_mock") or {}).get("fault_errors") or {}
+    return SuiteOutcome(failures, results["counts"]["passed"], time.time() - started, fault_errors=fault_errors)
 
 
 def peer_config(base_url: str, seed: int, max_examples: int) -> str:
@@ -140,7 +145,20 @@ def run_peer(fault: str | None, seed: int, options: Options, operations: list[st
 
 
 def _fault_row(fault: Fault) -> FaultRow:
-    return FaultRow(fault.name, fault.description, sorted(fault.operations or []), fault.invisible)
+    return FaultRow(fault.name, fault.description, sorted(fault.operations or []), fault.invisible, sorted(fault.expected))
+
+
+def _judge(row: FaultRow, fault: Fault, outcome: SuiteOutcome, mine: list[dict[str, Any]]) -> None:
+    """Credit a kill only to an expected requirement's failure; a fault whose code raised is broken, not killed."""
+    failed = {f["requirement"] for f in mine}
+    expected = [f for f in mine if f["requirement"] in fault.expected]
+    row.requirements = sorted(failed & fault.expected)
+    row.collateral = sorted(failed - fault.expected)
+    row.broken = int(outcome.fault_errors.get(fault.name, 0))
+    row.killed = bool(expected) and not row.broken
+    row.ttff = outcome.ttff(expected) if expected else None
+    if row.broken:
+        row.error = f"broken fault: its own code raised {row.broken} time{'s' if row.broken != 1 else ''} (answered 500; not a kill)"
 
 
 def evaluate(fault: Fault, options: Options, peer_clean: set[str] | None, deadline: float) -> FaultRow:
@@ -153,7 +171,7 @@ def evaluate(fault: Fault, options: Options, peer_clean: set[str] | None, deadli
     if outcome.error:
         row.error = outcome.error
     else:
-        row.killed, row.requirements, row.ttff = bool(outcome.failed), outcome.failed, outcome.ttff()
+        _judge(row, fault, outcome, outcome.failures)
     if peer_clean is not None:
         peer = run_peer(fault.name, options.seed, options, sorted(fault.operations) if fault.operations else None)
         if isinstance(peer, str):
@@ -204,7 +222,7 @@ def evaluate_batch(faults: list[Fault], options: Options, deadline: float) -> li
             f for f in outcome.failures
             if fault.operations is None or (set(f["operations"]) & faulty and set(f["operations"]) & faulty <= fault.operations)
         ]
-        row.killed, row.requirements, row.ttff = bool(mine), sorted({f["requirement"] for f in mine}), outcome.ttff(mine)
+        _judge(row, fault, outcome, mine)
     return rows
 
 
@@ -236,8 +254,11 @@ def selftest(options: Options, progress: Any = print) -> dict[str, Any]:
 
 
 def summarise(rows: list[FaultRow], clean: list[tuple[int, SuiteOutcome]], peer_clean: set[str] | None, options: Options, duration: float) -> dict[str, Any]:
-    counted = [r for r in rows if r.killed is not None and not r.invisible]
+    broken = [r.name for r in rows if r.broken]
+    counted = [r for r in rows if r.killed is not None and not r.invisible and not r.broken]
     killed = [r for r in counted if r.killed]
+    # What the kill rate was before faults named their requirements: any failure counted as a kill.
+    killed_by_anything = [r for r in counted if r.requirements or r.collateral]
     peer_counted = [r for r in rows if r.peer_killed is not None and not r.invisible]
     survivors = [r.name for r in counted if not r.killed]
     return {
@@ -250,6 +271,9 @@ def summarise(rows: list[FaultRow], clean: list[tuple[int, SuiteOutcome]], peer_
         "killed": len(killed),
         "counted": len(counted),
         "survivors": survivors,
+        "broken": broken,
+        "killed_by_any_failure": len(killed_by_anything),
+        "collateral_only": [r.name for r in counted if not r.killed and r.collateral],
         "invisible": [r.name for r in rows if r.invisible],
         "not_run": [r.name for r in rows if r.killed is None],
         "peer_kill_rate": round(sum(1 for r in peer_counted if r.peer_killed) / len(peer_counted), 4) if peer_counted else None,
@@ -272,8 +296,9 @@ def markdown(summary: dict[str, Any]) -> str:
         "",
         "| | kibana-conformance | plain `schemathesis run --checks all` |",
         "|---|---|---|",
-        f"| faults killed | {summary['killed']}/{summary['counted']} ({_percent(summary['kill_rate'])}) | "
+        f"| faults killed (by a requirement expected to catch them) | {summary['killed']}/{summary['counted']} ({_percent(summary['kill_rate'])}) | "
         f"{sum(1 for r in peer_counted if r['peer_killed'])}/{len(peer_counted)} ({_percent(summary['peer_kill_rate'])}) |",
+        f"| faults with any failure (expected or collateral) | {summary['killed_by_any_failure']}/{summary['counted']} | |",
         "",
         f"Clean mock: {len(summary['clean'])} seeds, "
         + ("no failure." if summary["clean_ok"] else "FAILURES: " + "; ".join(f"seed {c['seed']}: {c['failed'] or c['error']}" for c in summary["clean"] if c["failed"] or c["error"])),
@@ -282,13 +307,25 @@ def markdown(summary: dict[str, Any]) -> str:
         lines.append(f"Schemathesis' failures on the clean mock (false alarms, not counted as kills): {', '.join(summary['peer_false_alarms_on_clean_mock'])}.")
     if summary["survivors"]:
         lines.append(f"**Survivors:** {', '.join(summary['survivors'])}.")
-    lines += ["", "| fault | what the bug is | killed | by | first failure after | schemathesis |", "|---|---|---|---|---|---|"]
+    if summary["collateral_only"]:
+        lines.append(f"**Caught only by requirements not expected to catch them:** {', '.join(summary['collateral_only'])}.")
+    if summary["broken"]:
+        lines.append(f"**Broken faults** (their own code raised; errors of the zoo, not kills): {', '.join(summary['broken'])}.")
+    lines += ["", "| fault | what the bug is | killed | by (expected) | collateral | first failure after | schemathesis |", "|---|---|---|---|---|---|---|"]
+
+    def listed(ids: list[str]) -> str:
+        return ", ".join(ids[:4]) + (f" (+{len(ids) - 4})" if len(ids) > 4 else "")
+
     for r in rows:
-        killed = "invisible: " + r["invisible"] if r["invisible"] else ("yes" if r["killed"] else "**no**" if r["killed"] is False else r["error"] or "not run")
-        by = ", ".join(r["requirements"][:4]) + (f" (+{len(r['requirements']) - 4})" if len(r["requirements"]) > 4 else "")
+        if r["invisible"]:
+            killed = "invisible: " + r["invisible"]
+        elif r["broken"]:
+            killed = "**broken**"
+        else:
+            killed = "yes" if r["killed"] else "**no**" if r["killed"] is False else r["error"] or "not run"
         ttff = f"{r['ttff']:g} s" if r["ttff"] is not None else ""
         peer = "" if r["peer_killed"] is None else ("yes: " + ", ".join(r["peer_failures"][:2]) if r["peer_killed"] else "no")
-        lines.append(f"| `{r['name']}` | {r['description']} | {killed} | {by} | {ttff} | {peer} |")
+        lines.append(f"| `{r['name']}` | {r['description']} | {killed} | {listed(r['requirements'])} | {listed(r['collateral'])} | {ttff} | {peer} |")
     return "\n".join(lines) + "\n"
 
 

@@ -58,6 +58,8 @@ class MockKibana:
         self.faults: tuple[Fault, ...] = resolve_faults(config.faults)
         self.handler_lock = threading.RLock()
         self.served: Counter[int] = Counter()  # API answers by status, for /_mock/stats
+        self.fault_errors: Counter[str] = Counter()  # exceptions out of a fault's own code, by fault
+        self.stats_lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -140,8 +142,34 @@ class MockKibana:
     def _stage(self, stage: str, call: Call, proceed: Callable[[], Any], *extra: Any) -> Any:
         for fault in self.faults:
             if fault.stage == stage and fault.applies_to(call.op.id):
-                proceed = _wrapped(fault, call, proceed, extra)
+                proceed = self._wrapped(fault, call, proceed, extra)
         return proceed()
+
+    def _wrapped(self, fault: Fault, call: Call, proceed: Callable[[], Any], extra: tuple[Any, ...]) -> Callable[[], Any]:
+        def run() -> Any:
+            try:
+                return fault.wrap(call, proceed, *extra)
+            except KibanaError:
+                raise
+            except Exception as exc:
+                # Not a refusal Kibana would give: the fault's own code broke (a 500 that must not
+                # count as a kill). The innermost fault an exception passes through is its author.
+                if not hasattr(exc, "kct_fault"):
+                    exc.kct_fault = fault.name  # type: ignore[attr-defined]
+                    with self.stats_lock:
+                        self.fault_errors[fault.name] += 1
+                raise
+
+        return run
+
+    def stats(self) -> dict[str, Any]:
+        """What /_mock/stats answers: API answers by status, and the faults whose own code raised."""
+        with self.stats_lock:
+            return {
+                "requests": sum(self.served.values()),
+                "by_status": {str(k): v for k, v in sorted(self.served.items())},
+                "fault_errors": dict(sorted(self.fault_errors.items())),
+            }
 
     def _authenticate(self, request: Request) -> None:
         """Authentication for the routes outside the documented operations (status, control plane)."""
@@ -173,14 +201,12 @@ class MockKibana:
                 raise KibanaError(400, f"cannot load state: {exc}") from None
             return Reply(200, {"loaded": True}, versioned=False)
         if action == ("GET", "/_mock/stats"):
-            return Reply(200, {"requests": sum(self.served.values()), "by_status": {str(k): v for k, v in sorted(self.served.items())}}, versioned=False)
+            return Reply(200, self.stats(), versioned=False)
         if action == ("GET", "/_mock/faults"):
             return Reply(200, {"active": [f.name for f in self.faults]}, versioned=False)
         raise not_found(f"unknown control-plane endpoint {request.method} {path}; see /_mock/reset, /_mock/state, /_mock/stats, /_mock/faults")
 
 
-def _wrapped(fault: Fault, call: Call, proceed: Callable[[], Any], extra: tuple[Any, ...]) -> Callable[[], Any]:
-    return lambda: fault.wrap(call, proceed, *extra)
 
 
 def create_app(config: MockConfig | None = None, catalog: Catalog | None = None) -> MockKibana:

@@ -131,6 +131,10 @@ class Store:
         self.backend_types = backends
         self.clock = clock or Clock()
         self.lock = threading.RLock()
+        # Where a fault keeps what a buggy server would keep across requests (a stale cache): it
+        # lives as long as this mock, outlives /_mock/reset as a process-wide cache would, and is
+        # never shared with another mock.
+        self.fault_memory: dict[str, Any] = {}
         self.reset()
 
     def reset(self) -> None:

@@ -51,6 +51,7 @@ class RunContext:
     gate: Any = None
     notes: list[str] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
+    mock_stats: Callable[[], dict[str, Any]] | None = None  # the bundled mock's /_mock/stats, when it is the target
     _schemas: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

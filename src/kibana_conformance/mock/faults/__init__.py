@@ -34,12 +34,28 @@ class Fault:
     operations: frozenset[str] | None
     wrap: Callable[..., Any]
     invisible: str | None = None
+    # The requirement ids whose tests are meant to catch the fault: selftest credits a kill only
+    # when one of them fails (other failures are collateral, reported apart).
+    expected: frozenset[str] = frozenset()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "operations": sorted(self.operations) if self.operations else None,
+            "expected": sorted(self.expected),
+            "invisible": self.invisible,
+        }
 
     def applies_to(self, operation_id: str) -> bool:
         return self.operations is None or operation_id in self.operations
 
 
 REGISTRY: dict[str, Fault] = {}
+
+
+class FaultBroke(Exception):
+    """Marks an exception that came out of a fault's own code (not a Kibana refusal): a broken fault."""
 
 
 def reply_json(reply: Any) -> Any:
@@ -63,20 +79,29 @@ def refusal_replaced(proceed: Callable[[], Any], status: int, replacement: Calla
 
 
 def fault(
-    name: str, description: str, *, stage: str, operations: Iterable[str] | None = None, invisible: str | None = None
+    name: str,
+    description: str,
+    *,
+    stage: str,
+    expected: Iterable[str] = (),
+    operations: Iterable[str] | None = None,
+    invisible: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated ``wrap(call, proceed, *extra)`` as the fault ``name``.
 
-    ``invisible`` is the reason no black-box test can see the fault, for the rare fault that
-    only changes what the documented operations cannot observe.
+    ``expected`` names the requirements whose tests should catch it. ``invisible`` is the reason
+    no black-box test can see the fault, for the rare fault that only changes what the documented
+    operations cannot observe (it expects nothing).
     """
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}")
+    if not expected and not invisible:
+        raise ValueError(f"fault {name!r}: name the requirements expected to catch it (expected=...)")
 
     def register(wrap: Callable[..., Any]) -> Callable[..., Any]:
         if name in REGISTRY:
             raise ValueError(f"fault {name!r} is defined twice")
-        REGISTRY[name] = Fault(name, description, stage, frozenset(operations) if operations else None, wrap, invisible)
+        REGISTRY[name] = Fault(name, description, stage, frozenset(operations) if operations else None, wrap, invisible, frozenset(expected))
         return wrap
 
     return register

@@ -39,12 +39,12 @@ def _accepted_with(call: Any, privileges: list[str]) -> bool:
     return True
 
 
-@fault("apm-encoded-uses-name", "encoded is the Base64 of name:api_key instead of id:api_key", stage="handle", operations=AGENT_KEYS)
+@fault("apm-encoded-uses-name", "encoded is the Base64 of name:api_key instead of id:api_key", expected=["APM-AGENTKEY-ENCODED"], stage="handle", operations=AGENT_KEYS)
 def _encoded_uses_name(call, proceed):
     return _patch_key(proceed(), lambda k: k.update(encoded=_encode(k["name"], k["api_key"])))
 
 
-@fault("apm-encoded-url-safe", "encoded uses the URL-safe Base64 alphabet without padding, which Elasticsearch does not accept", stage="handle", operations=AGENT_KEYS)
+@fault("apm-encoded-url-safe", "encoded uses the URL-safe Base64 alphabet without padding, which Elasticsearch does not accept", expected=["APM-AGENTKEY-ENCODED"], stage="handle", operations=AGENT_KEYS)
 def _encoded_url_safe(call, proceed):
     def url_safe(key: dict[str, Any]) -> None:
         key["encoded"] = base64.urlsafe_b64encode(f"{key['id']}:{key['api_key']}".encode()).decode().rstrip("=")
@@ -52,7 +52,7 @@ def _encoded_url_safe(call, proceed):
     return _patch_key(proceed(), url_safe)
 
 
-@fault("apm-key-id-per-user", "the key id is derived from the creating user, so all of a user's keys share one id", stage="handle", operations=AGENT_KEYS)
+@fault("apm-key-id-per-user", "the key id is derived from the creating user, so all of a user's keys share one id", expected=["APM-AGENTKEY-UNIQUE"], stage="handle", operations=AGENT_KEYS)
 def _key_id_per_user(call, proceed):
     key_id = re.sub(r"[^A-Za-z0-9]", "", base64.b64encode(hashlib.sha256((call.user or "").encode()).digest()).decode())[:20]
     reply = proceed()
@@ -61,19 +61,19 @@ def _key_id_per_user(call, proceed):
     return _patch_key(reply, lambda k: k.update(id=key_id, encoded=_encode(key_id, k["api_key"])))
 
 
-@fault("apm-api-key-cached", "the api_key secret is cached per user and privileges, so keys with the same privileges share it", stage="handle", operations=AGENT_KEYS)
+@fault("apm-api-key-cached", "the api_key secret is cached per user and privileges, so keys with the same privileges share it", expected=["APM-AGENTKEY-UNIQUE"], stage="handle", operations=AGENT_KEYS)
 def _api_key_cached(call, proceed):
     seed = f"{call.user}/{sorted(call.body['privileges'])}".encode()
     api_key = base64.urlsafe_b64encode(hashlib.sha256(seed).digest()).decode()[:22]
     return _patch_key(proceed(), lambda k: k.update(api_key=api_key, encoded=_encode(k["id"], api_key)))
 
 
-@fault("apm-name-slugified", "the key's name is returned slugified (lower case, spaces and brackets turned into dashes)", stage="handle", operations=AGENT_KEYS)
+@fault("apm-name-slugified", "the key's name is returned slugified (lower case, spaces and brackets turned into dashes)", expected=["APM-AGENTKEY-NAME"], stage="handle", operations=AGENT_KEYS)
 def _name_slugified(call, proceed):
     return _patch_key(proceed(), lambda k: k.update(name=re.sub(r"[^a-z0-9:_-]+", "-", k["name"].lower()).strip("-")))
 
 
-@fault("apm-unknown-privileges-dropped", "privileges outside the documented values are silently dropped instead of refused", stage="validate", operations=AGENT_KEYS)
+@fault("apm-unknown-privileges-dropped", "privileges outside the documented values are silently dropped instead of refused", expected=["APM-AGENTKEY-PRIVILEGES"], stage="validate", operations=AGENT_KEYS)
 def _unknown_dropped(call, proceed):
     try:
         return proceed()
@@ -85,7 +85,7 @@ def _unknown_dropped(call, proceed):
         raise
 
 
-@fault("apm-privileges-case-insensitive", "privileges are compared case-insensitively, so EVENT:WRITE is accepted", stage="validate", operations=AGENT_KEYS)
+@fault("apm-privileges-case-insensitive", "privileges are compared case-insensitively, so EVENT:WRITE is accepted", expected=["APM-AGENTKEY-PRIVILEGES"], stage="validate", operations=AGENT_KEYS)
 def _case_insensitive(call, proceed):
     try:
         return proceed()

@@ -13,14 +13,14 @@ from . import fault, set_json
 PUT = "put-logstash-pipeline-id"
 
 
-@fault("logstash-put-answers-pipeline", "a pipeline PUT answers 200 with the stored pipeline document instead of 204 No Content", stage="handle", operations=[PUT])
+@fault("logstash-put-answers-pipeline", "a pipeline PUT answers 200 with the stored pipeline document instead of 204 No Content", expected=["LOGSTASH-PIPELINE-CREATE-REPLACE", "LOGSTASH-PIPELINE-ID-CHARACTERS", "LOGSTASH-PIPELINE-SETTINGS"], stage="handle", operations=[PUT])
 def put_answers_pipeline(call, proceed):
     proceed()
     stored = LogstashBackend.of(call).shared["pipelines"][call.path_params["id"]]
     return set_json(Reply(200), stored)
 
 
-@fault("logstash-replace-refused", "a PUT on an existing pipeline id answers 409: the document is indexed with op_type=create, so it cannot be replaced", stage="handle", operations=[PUT])
+@fault("logstash-replace-refused", "a PUT on an existing pipeline id answers 409: the document is indexed with op_type=create, so it cannot be replaced", expected=["LOGSTASH-PIPELINE-CREATE-REPLACE"], stage="handle", operations=[PUT])
 def replace_refused(call, proceed):
     pipeline_id = call.path_params["id"]
     if pipeline_id in LogstashBackend.of(call).shared["pipelines"]:
@@ -38,12 +38,12 @@ def _validate_id_as(call, proceed, checked: str) -> None:
         call.path_params["id"] = pipeline_id
 
 
-@fault("logstash-id-dots-allowed", "the pipeline id is checked after dots are replaced by underscores (a slug), so ids with dots are stored", stage="validate", operations=[PUT])
+@fault("logstash-id-dots-allowed", "the pipeline id is checked after dots are replaced by underscores (a slug), so ids with dots are stored", expected=["LOGSTASH-PIPELINE-ID-CHARACTERS"], stage="validate", operations=[PUT])
 def id_dots_allowed(call, proceed):
     _validate_id_as(call, proceed, call.path_params["id"].replace(".", "_"))
 
 
-@fault("logstash-id-unicode-letters", "the pipeline id check uses str.isalnum(), which lets non-ASCII letters such as 'é' through", stage="validate", operations=[PUT])
+@fault("logstash-id-unicode-letters", "the pipeline id check uses str.isalnum(), which lets non-ASCII letters such as 'é' through", expected=["LOGSTASH-PIPELINE-ID-CHARACTERS"], stage="validate", operations=[PUT])
 def id_unicode_letters(call, proceed):
     pipeline_id = call.path_params["id"]
     if pipeline_id and all(c.isalnum() or c in "-_" for c in pipeline_id):
@@ -52,7 +52,7 @@ def id_unicode_letters(call, proceed):
         proceed()
 
 
-@fault("logstash-definition-defaulted", "a body without a pipeline definition gets an empty one instead of being refused", stage="validate", operations=[PUT])
+@fault("logstash-definition-defaulted", "a body without a pipeline definition gets an empty one instead of being refused", expected=["LOGSTASH-PIPELINE-DEFINITION-REQUIRED"], stage="validate", operations=[PUT])
 def definition_defaulted(call, proceed):
     try:
         proceed()
@@ -64,7 +64,7 @@ def definition_defaulted(call, proceed):
         pipeline.validate_body(call)
 
 
-@fault("logstash-settings-whitelist-stale", "settings are checked against an old whitelist without pipeline.ecs_compatibility, which is refused", stage="validate", operations=[PUT])
+@fault("logstash-settings-whitelist-stale", "settings are checked against an old whitelist without pipeline.ecs_compatibility, which is refused", expected=["LOGSTASH-PIPELINE-SETTINGS"], stage="validate", operations=[PUT])
 def settings_whitelist_stale(call, proceed):
     proceed()
     settings = call.body.get("settings") if isinstance(call.body, dict) else None

@@ -12,7 +12,7 @@ CONVERSATIONS = ["post-security-ai-assistant-current-user-conversations"]
 @fault(
     "spaces-conversation-ids-global",
     "the duplicate-id check searches the conversations of every space (an index pattern over all spaces)",
-    stage="handle",
+    expected=["SPACES-CONVERSATION-ID-PER-SPACE"], stage="handle",
     operations=CONVERSATIONS,
 )
 def _conversation_ids_global(call, proceed):
@@ -26,7 +26,7 @@ def _conversation_ids_global(call, proceed):
 @fault(
     "spaces-conversation-namespace-default",
     "a conversation's namespace is the default space's id, whatever space it was created in",
-    stage="handle",
+    expected=["SPACES-CONVERSATION-NAMESPACE"], stage="handle",
     operations=CONVERSATIONS,
 )
 def _namespace_default(call, proceed):
@@ -41,7 +41,7 @@ def _namespace_default(call, proceed):
 @fault(
     "spaces-exception-items-unscoped",
     "exception item updates use an unscoped client: a single item is updated in the default space whatever the request's space",
-    stage="handle",
+    expected=["SPACES-EXCEPTION-VERSION-ISOLATED"], stage="handle",
     operations=["put-exception-lists-items"],
 )
 def _exception_items_unscoped(call, proceed):
@@ -52,7 +52,7 @@ def _exception_items_unscoped(call, proceed):
 @fault(
     "spaces-package-policies-unscoped",
     "package policy updates use an unscoped saved-objects client: every space updates the default space's policy",
-    stage="handle",
+    expected=["SPACES-PACKAGE-POLICY-REVISION-ISOLATED"], stage="handle",
     operations=["put-fleet-package-policies-packagepolicyid"],
 )
 def _package_policies_unscoped(call, proceed):
