@@ -92,6 +92,7 @@ def _cmd_selftest(args: argparse.Namespace) -> int:
     options = Options(
         max_examples=args.max_examples, seed=args.seed, clean_seeds=args.clean_seeds, jobs=args.jobs, budget=args.budget,
         compare=not (args.no_compare or args.batch), faults=tuple(args.fault), report_dir=args.report_dir, batch=args.batch,
+        all_tests=args.all_tests,
     )
     summary = selftest(options, progress=lambda line: print(line, flush=True))
     json_path, md_path = write(summary, args.report_dir)
@@ -161,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--budget", type=float, default=1800.0, metavar="SECONDS", help="stop starting fault runs after this long (default 1800)")
     st.add_argument("--no-compare", action="store_true", help="do not run plain schemathesis for comparison")
     st.add_argument("--batch", action="store_true", help="faults of disjoint operations share a run (faster; implies --no-compare)")
+    st.add_argument("--all-tests", action="store_true", help="run every test of a fault's operations, not only those of its expected requirements (shows collateral failures; slower)")
     st.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="where selftest.md/json go (default: reports)")
     st.set_defaults(handler=_cmd_selftest)
 

@@ -49,6 +49,7 @@ OPTIONS = (
     Option("--seed", "kibana_seed", "KIBANA_CONFORMANCE_SEED", "kibana_seed", "seed for generated data (default: random, printed)", kind="int", metavar="N"),
     Option("--area", "kibana_area", "KIBANA_CONFORMANCE_AREA", "kibana_area", "only these areas, comma-separated (e.g. fleet,apm)", metavar="AREAS"),
     Option("--operation", "kibana_operation", "KIBANA_CONFORMANCE_OPERATION", "kibana_operation", "only these operation ids, comma-separated", metavar="IDS"),
+    Option("--requirement", "kibana_requirement", "KIBANA_CONFORMANCE_REQUIREMENT", "kibana_requirement", "only the tests of these requirement ids, comma-separated", metavar="IDS"),
     Option("--timeout", "kibana_timeout", "KIBANA_CONFORMANCE_TIMEOUT", "kibana_timeout", f"seconds a whole response may take (default {DEFAULT_TIMEOUT:g})", kind="float", metavar="SECONDS"),
     Option("--ca-cert", "kibana_ca_cert", "KIBANA_CA_CERT", "kibana_ca_cert", "CA bundle to verify the target's TLS certificate", kind="file", metavar="FILE"),
     Option("--insecure", "kibana_insecure", "KIBANA_CONFORMANCE_INSECURE", "kibana_insecure", "do not verify the target's TLS certificate", kind="bool"),
@@ -152,6 +153,7 @@ class Settings:
     seed: int | None = None
     areas: frozenset[str] = frozenset()
     operations: frozenset[str] = frozenset()
+    requirements: frozenset[str] = frozenset()
     timeout: float = DEFAULT_TIMEOUT
     ca_cert: Path | None = None
     insecure: bool = False
@@ -254,6 +256,7 @@ def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ())
         seed=values.get("kibana_seed"),
         areas=areas,
         operations=operations,
+        requirements=_split(values.get("kibana_requirement")),
         timeout=values.get("kibana_timeout") or DEFAULT_TIMEOUT,
         ca_cert=values.get("kibana_ca_cert"),
         insecure=bool(values.get("kibana_insecure")),

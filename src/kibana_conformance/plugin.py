@@ -182,6 +182,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return
     catalog = load_catalog()
     selected, deselected = [], []
+    declared: set[str] = set()
     for item in items:
         meta = _meta(item)
         if meta is None:
@@ -193,10 +194,17 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         for op_id in meta.operations:
             item.user_properties.append(("operation", op_id))
         ops = [catalog.get(o) for o in meta.operations]
+        declared.add(meta.requirement)
         if ops and not any(ctx.settings.selects(op.id, op.area) for op in ops):
             deselected.append(item)
             continue
+        if ctx.settings.requirements and meta.requirement not in ctx.settings.requirements:
+            deselected.append(item)
+            continue
         selected.append(item)
+    unknown = sorted(ctx.settings.requirements - declared)
+    if unknown and not hasattr(config, "workerinput"):  # a worker cannot stop the run: there it selects nothing
+        raise pytest.UsageError(f"--requirement: unknown requirement {unknown[0]!r}; requirement ids are in the report and in JUnit's properties")
     # The property tests are the longest; scheduled first, they do not end up as one worker's tail.
     selected.sort(key=lambda item: item.get_closest_marker("properties") is None)
     _group_writers(selected, catalog)

@@ -33,8 +33,24 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(option.flag, dest=option.dest, action="append", default=[], metavar=option.metavar, help=help_text)
         else:
             parser.add_argument(option.flag, dest=option.dest, metavar=option.metavar, help=help_text)
-    parser.add_argument("-n", "--workers", dest="workers", metavar="N", help="run with pytest-xdist on N processes (or 'auto')")
+    parser.add_argument("-n", "--workers", dest="workers", metavar="N", help="pytest-xdist processes (default: one per core, at most 4; 0 runs in this process)")
     parser.add_argument("pytest_args", nargs="*", metavar="-- PYTEST ARGS", help="extra arguments for pytest, after --")
+
+
+MAX_DEFAULT_WORKERS = 4  # beyond this the target, not the suite, sets the pace
+
+
+def default_workers(pytest_args: list[str]) -> int | None:
+    """One pytest-xdist worker per core available to this process (at most four), unless the pytest
+    arguments choose (``-n``, ``-p no:xdist``); on one core, none. The verdict does not depend on it."""
+    chosen = any(a in ("-n", "--numprocesses", "no:xdist") or a.startswith(("-n=", "--numprocesses=")) or (a.startswith("-n") and a[2:].isdigit()) for a in pytest_args)
+    if chosen:
+        return None
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return min(cores, MAX_DEFAULT_WORKERS) if cores > 1 else None
 
 
 def report_dir(args: argparse.Namespace) -> Path:
@@ -78,8 +94,11 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
             argv += [f"{option.flag}={v}" for v in value or []]
         elif value is not None:
             argv.append(f"{option.flag}={value}")
-    if args.workers:
-        argv += ["-n", str(args.workers)]
+    # A run of a few requirements is small: one process (and an unknown id is reported as such).
+    restricted = bool(getattr(args, "kibana_requirement", None))
+    workers = args.workers if args.workers is not None else None if restricted else default_workers(args.pytest_args)
+    if workers:
+        argv += ["-n", str(workers)]
     folder = report_dir(args)
     ini = user_ini_file(Path.cwd())
     if ini is not None:
@@ -110,6 +129,8 @@ def exit_code(pytest_code: int, outcome: Any) -> int:
         return exit_codes.TARGET_UNAVAILABLE
     if outcome.internal_error:
         return exit_codes.INTERNAL_ERROR
+    if pytest_code == 4:  # a usage error found after the start (at collection): no verdict to give
+        return exit_codes.USAGE_ERROR
     if outcome.verdict is None:
         return PYTEST_EXIT_CODES.get(pytest_code, exit_codes.INTERNAL_ERROR)
     if outcome.report_problems and outcome.verdict != "interrupted":

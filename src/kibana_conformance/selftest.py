@@ -72,6 +72,9 @@ class Options:
     batch: bool = False
     report_dir: Path = Path("reports")
     timeout: float = 600.0
+    # Fault runs select only the tests of the requirements expected to catch the faults (a kill is
+    # credited to nothing else); all_tests runs every test of their operations, to see collateral.
+    all_tests: bool = False
 
 
 def _env() -> dict[str, str]:
@@ -79,7 +82,7 @@ def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("KIBANA_", "PYTEST_ADDOPTS"))}
 
 
-def run_suite(faults: list[str], seed: int, options: Options, operations: list[str] | None = None) -> SuiteOutcome:
+def run_suite(faults: list[str], seed: int, options: Options, operations: list[str] | None = None, requirements: list[str] | None = None) -> SuiteOutcome:
     """The suite in a fresh process against the bundled mock with these faults switched on."""
     with tempfile.TemporaryDirectory(prefix="kct-selftest-") as tmp:
         argv = [sys.executable, "-m", "pytest", str(suites_dir()), "-q", "--assert=plain", "-p", "no:cacheprovider", "-p", "no:randomly",
@@ -87,6 +90,8 @@ def run_suite(faults: list[str], seed: int, options: Options, operations: list[s
         argv += [f"--mock-fault={name}" for name in faults]
         if operations:
             argv += ["--operation", ",".join(operations)]
+        if requirements:
+            argv += ["--requirement", ",".join(sorted(requirements))]
         started = time.time()
         try:
             proc = subprocess.run(argv, cwd=tmp, env=_env(), capture_output=True, text=True, timeout=options.timeout)
@@ -144,6 +149,12 @@ def run_peer(fault: str | None, seed: int, options: Options, operations: list[st
     return {f"{f['code']} {op}" for f in data.get("failures", []) for op in f.get("operations", [])}
 
 
+def _requirements(faults: list[Fault], options: Options) -> list[str] | None:
+    if options.all_tests:
+        return None
+    return sorted({r for f in faults for r in f.expected}) or None
+
+
 def _fault_row(fault: Fault) -> FaultRow:
     return FaultRow(fault.name, fault.description, sorted(fault.operations or []), fault.invisible, sorted(fault.expected))
 
@@ -166,7 +177,7 @@ def evaluate(fault: Fault, options: Options, peer_clean: set[str] | None, deadli
     if time.time() > deadline:
         row.error = "not run: time budget spent"
         return row
-    outcome = run_suite([fault.name], options.seed, options, sorted(fault.operations) if fault.operations else None)
+    outcome = run_suite([fault.name], options.seed, options, sorted(fault.operations) if fault.operations else None, _requirements([fault], options))
     row.duration = round(outcome.duration, 1)
     if outcome.error:
         row.error = outcome.error
@@ -211,7 +222,7 @@ def evaluate_batch(faults: list[Fault], options: Options, deadline: float) -> li
             row.error = "not run: time budget spent"
         return rows
     operations = sorted({op for f in faults for op in f.operations or ()}) or None
-    outcome = run_suite([f.name for f in faults], options.seed, options, operations)
+    outcome = run_suite([f.name for f in faults], options.seed, options, operations, _requirements(faults, options))
     faulty = set(operations or ())
     for fault, row in zip(faults, rows, strict=True):
         row.duration = round(outcome.duration, 1)

@@ -4,6 +4,7 @@ that says what happened, the exit code the README gives, and a report where one 
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import time
@@ -31,8 +32,9 @@ def _start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], Path]:
 
 
 def _wait_for(output: Path, text: str, process: subprocess.Popen[bytes], seconds: float = 90) -> None:
+    """Until ``text`` (a regular expression) shows in the run's output."""
     deadline = time.monotonic() + seconds
-    while text not in output.read_text(errors="replace"):
+    while not re.search(text, output.read_text(errors="replace"), re.MULTILINE):
         assert process.poll() is None, f"the run ended before {text!r}:\n{output.read_text(errors='replace')[-3000:]}"
         assert time.monotonic() < deadline, f"no {text!r} within {seconds} s"
         time.sleep(0.1)
@@ -41,7 +43,7 @@ def _wait_for(output: Path, text: str, process: subprocess.Popen[bytes], seconds
 def test_ctrl_c_ends_with_exit_130_and_an_interrupted_report(tmp_path: Path) -> None:
     report_dir = tmp_path / "reports"
     process, output = _start(tmp_path, "--report-dir", str(report_dir))
-    _wait_for(output, "test_properties.py .", process)  # a test has passed: the run is under way
+    _wait_for(output, r"(items\]|collected \d+ items)\s*\n.*\.", process)  # a test has passed: the run is under way
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 130
     text = output.read_text(errors="replace")
@@ -58,7 +60,7 @@ def test_a_report_folder_in_use_is_refused(tmp_path: Path) -> None:
     report_dir = tmp_path / "reports"
     first, output = _start(tmp_path / "first", "--report-dir", str(report_dir))
     try:
-        _wait_for(output, "collected", first)
+        _wait_for(output, r"items\]|collected \d+ items", first)
         second, second_output = _start(tmp_path / "second", "--report-dir", str(report_dir))
         assert second.wait(timeout=60) == 2
     finally:
@@ -66,7 +68,7 @@ def test_a_report_folder_in_use_is_refused(tmp_path: Path) -> None:
         first.wait(timeout=60)
     text = second_output.read_text(errors="replace")
     assert f"--report-dir: {report_dir} is in use by kibana-conformance run, pid {first.pid}" in text, text
-    assert "Traceback" not in text and "collected" not in text, text
+    assert "Traceback" not in text and "items" not in text, text
     # The first run's report is its own: interrupted, not overwritten by the second.
     assert json.loads((report_dir / "results.json").read_text())["verdict"] == "interrupted"
 
