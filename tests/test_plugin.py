@@ -90,6 +90,7 @@ def test_cases(kibana):
     [
         (["--area", "fleet,apm"], {"test_fleet", "test_apm"}),
         (["--operation", "get-cases-configure"], {"test_cases"}),
+        (["--requirement", "T-APM,T-CASES"], {"test_apm", "test_cases"}),
         ([], {"test_fleet", "test_apm", "test_cases"}),
     ],
 )
@@ -98,6 +99,13 @@ def test_area_and_operation_select_tests(suite: pytest.Pytester, mock_server: Mo
     result = suite.runpytest_subprocess("--base-url", mock_server.url, "--username", USERNAME, "--password", PASSWORD, "-v", *selection)
     passed = {name for name in ("test_fleet", "test_apm", "test_cases") if f"::{name} PASSED" in result.stdout.str()}
     assert passed == selected
+
+
+def test_an_unknown_requirement_is_a_usage_error(suite: pytest.Pytester, mock_server: MockServer) -> None:
+    suite.makepyfile(AREA_TESTS)
+    result = suite.runpytest_subprocess("--base-url", mock_server.url, "--username", USERNAME, "--password", PASSWORD, "--requirement", "T-APM,T-NOPE")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--requirement: unknown requirement 'T-NOPE'" in result.stderr.str()
 
 
 @pytest.mark.parametrize(
