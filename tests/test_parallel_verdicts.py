@@ -24,7 +24,7 @@ def _run(tmp_path: Path, name: str, *args: str) -> tuple[int, str, set[str]]:
 @pytest.mark.parametrize("fault", [None, "security-exception-version-not-bumped"], ids=["clean", "faulty"])
 def test_two_workers_and_one_agree(tmp_path: Path, fault: str | None) -> None:
     faults = ["--mock-fault", fault] if fault else []
-    serial = _run(tmp_path, "serial", *faults)
+    serial = _run(tmp_path, "serial", *faults, "-n", "0")
     parallel = _run(tmp_path, "parallel", *faults, "-n", "2")
     assert serial == parallel
     assert serial[1] == ("not conformant" if fault else "conformant")

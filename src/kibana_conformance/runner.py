@@ -33,7 +33,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(option.flag, dest=option.dest, action="append", default=[], metavar=option.metavar, help=help_text)
         else:
             parser.add_argument(option.flag, dest=option.dest, metavar=option.metavar, help=help_text)
-    parser.add_argument("-n", "--workers", dest="workers", metavar="N", help="pytest-xdist processes (default: one per core, at most 4; 0 runs in this process)")
+    parser.add_argument("-n", "--workers", dest="workers", metavar="N", help="pytest-xdist processes (default: one per core, at most 4, for a run of everything; 0 runs in this process)")
     parser.add_argument("pytest_args", nargs="*", metavar="-- PYTEST ARGS", help="extra arguments for pytest, after --")
 
 
@@ -94,8 +94,9 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
             argv += [f"{option.flag}={v}" for v in value or []]
         elif value is not None:
             argv.append(f"{option.flag}={value}")
-    # A run of a few requirements is small: one process (and an unknown id is reported as such).
-    restricted = bool(getattr(args, "kibana_requirement", None))
+    # A selection (areas, operations, requirements) is a small run: one process starts sooner than
+    # several (and an unknown requirement id is reported as such).
+    restricted = any(getattr(args, dest, None) for dest in ("kibana_requirement", "kibana_operation", "kibana_area"))
     workers = args.workers if args.workers is not None else None if restricted else default_workers(args.pytest_args)
     if workers:
         argv += ["-n", str(workers)]
