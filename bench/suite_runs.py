@@ -18,7 +18,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import kibana_conformance, mock_process  # noqa: E402
+from common import ROOT, kibana_conformance, mock_process  # noqa: E402
 
 from kibana_conformance.openapi import default_document  # noqa: E402
 from kibana_conformance.paths import suites_dir  # noqa: E402
@@ -156,3 +156,11 @@ def startup() -> dict[str, float]:
     first = arrivals[0][0] - started if arrivals else float("nan")
     first_api = next((t - started for t, path in arrivals if path != "/api/status" and not path.startswith("/_mock")), float("nan"))
     return {"to_first_request_s": first, "to_first_test_request_s": first_api}
+
+
+def project_tests() -> dict[str, Any]:
+    """The project's own tests as README command 2 runs them (pytest -n 2), wall time and summary line."""
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:randomly"], cwd=ROOT, capture_output=True, text=True)
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    return {"wall_s": time.perf_counter() - started, "exit": proc.returncode, "summary": lines[-1].strip("= ") if lines else ""}
