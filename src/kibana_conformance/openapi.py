@@ -104,6 +104,12 @@ def _parameter(param: dict[str, Any], op: Operation, purpose: str = "document") 
         # versioned router does, so a request without it is valid.
         out["required"] = False
         out["x-document-required"] = True
+        if purpose == "negative" and param["name"].lower() == "elastic-api-version":
+            # An empty elastic-api-version is no version at all for Kibana: its versioned router reads
+            # the header with a truthiness test and serves the default version (readVersion in
+            # src/core/packages/http/router-server-internal/src/versioned_router/route_version_utils.ts,
+            # elastic/kibana@8137d1cdb0b7fa60624f5ecf6ea9fc21cbdebae4). Invalid data never sends it.
+            out["schema"] = {"anyOf": [out["schema"], {"const": ""}]}
     return out
 
 

@@ -22,7 +22,10 @@ ID_DOC = "id string: The conversation id. (request) / id string(nonempty) Requir
 TIMES_DOC = "createdAt string Required: The time conversation was created. / The last time conversation was updated."
 USERS_DOC = "users array[object] Required (id, name)"
 NAMESPACE_DOC = "namespace string Required: Kibana space"
-CONFLICT_DOC = "id string: The conversation id. (an id names one conversation: creating a second with the same id is a conflict, 409)"
+# The document names the id only; the conflict is Kibana's: it writes the conversation with Elasticsearch's
+# create operation, which refuses an existing id (409), and the route passes that status on
+# (elastic_assistant/server/ai_assistant_data_clients/conversations/create_conversation.ts, elastic/kibana@1674cf95cd709dafa2ff17fa2552200648a30cea).
+CONFLICT_DOC = "id string: The conversation id. (Kibana creates the conversation with Elasticsearch's create operation: a second one with the same id is refused with 409)"
 
 
 def create(kibana, body: dict[str, Any], **kwargs: Any) -> httpx.Response:

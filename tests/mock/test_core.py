@@ -104,6 +104,12 @@ class TestApiVersion:
         assert response.status_code == 200
         assert response.headers["elastic-api-version"] == "2023-10-31"
 
+    def test_an_empty_version_is_no_version(self, api: httpx.Client) -> None:
+        """As in Kibana: the versioned router reads the header with a truthiness test (route_version_utils.ts)."""
+        response = api.post(AGENT_KEYS, json=GOOD_KEY, headers={"elastic-api-version": ""})
+        assert response.status_code == 200
+        assert response.headers["elastic-api-version"] == "2023-10-31"
+
     @pytest.mark.parametrize("version", ["2023-10", "banana", "2023/10/31", "20231031", "2023-10-31T00:00:00Z"])
     def test_malformed_version_is_rejected(self, api: httpx.Client, version: str) -> None:
         response = api.post(AGENT_KEYS, json=GOOD_KEY, headers={"elastic-api-version": version})

@@ -73,12 +73,13 @@ def check_xsrf(call: Call) -> None:
 
 
 def check_version(call: Call) -> None:
-    requested = call.headers.get("elastic-api-version")
-    if requested is None or not call.op.versioned:
+    # Node's parser drops the spaces around a header value; Kibana's versioned router then reads an
+    # empty value as no version (a truthiness test) and serves the default.
+    requested = (call.headers.get("elastic-api-version") or "").strip()
+    if not requested or not call.op.versioned:
         # An unversioned route (Cases, Logstash) does not read the header; its answers still name the version.
         call.api_version = API_VERSION
         return
-    requested = requested.strip()
     if not VERSION_FORMAT.match(requested):
         raise bad_request(f'Invalid version. Received "{requested}", expected a valid date string formatted as YYYY-MM-DD.')
     if requested not in AVAILABLE_VERSIONS:
