@@ -23,7 +23,7 @@ USER, PASSWORD = "elastic", "changeme"
 CREDENTIALS = ("--username", USER, "--password", PASSWORD)
 # A small slice of the suite: one GET operation, few examples.
 SLICE = ("--operation", "get-cases-configure", "--max-examples", "3")
-RUN_TIMEOUT = 150
+RUN_TIMEOUT = 300  # generous: these machines are shared; a hung run is what it catches
 # The live tests aim the CLI at mocks (through proxies): name the mock's seeded resources, as a user names theirs.
 MOCK_RESOURCES = {"KIBANA_CONFORMANCE_RESOURCES": ",".join(f"{name}={value}" for name, value in RESOURCES.items())}
 
