@@ -75,6 +75,25 @@ def _cmd_mock(args: argparse.Namespace) -> int:
     return exit_codes.CONFORMANT
 
 
+def _cmd_requirements(args: argparse.Namespace) -> int:
+    from .requirements import CatalogueError, catalogue, render
+
+    try:
+        text = render(catalogue(), args.format)
+    except CatalogueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.output is None:
+        sys.stdout.write(text)
+        return exit_codes.CONFORMANT
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+    print(f"wrote {args.output}", file=sys.stderr)
+    return exit_codes.CONFORMANT
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from .runner import run
 
@@ -137,6 +156,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="list the operations under test")
     listing.set_defaults(handler=_cmd_list)
+
+    reqs = commands.add_parser(
+        "requirements",
+        help="list every requirement the suite checks (sentence, document lines, operations, tests, versions, faults)",
+        description="The requirements catalogue, built from the collected suites without a target.",
+    )
+    reqs.add_argument("--format", choices=("json", "yaml", "markdown"), default="markdown", help="output format (default: markdown)")
+    reqs.add_argument("--output", "-o", type=Path, metavar="FILE", help="write it to FILE instead of stdout")
+    reqs.set_defaults(handler=_cmd_requirements)
 
     run = commands.add_parser(
         "run",

@@ -25,6 +25,8 @@ from .suite.resources import RESOURCE_NAMES, Resources
 
 CATEGORIES = ("schema", "headers", "auth", "authorization", "error-envelope", "scenarios", "examples")
 LIFECYCLE = "kibana-conformance-lifecycle"
+# The attribute of the plugin `kibana-conformance requirements` registers: collect without a target (no activation).
+CATALOGUE = "kct_catalogue"
 WORKER_KEYS = ("kct_base_url", "kct_run_id", "kct_seed", "kct_kibana_version", "kct_embedded", "kct_settings", "kct_resources")
 
 
@@ -50,8 +52,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "requirement(id, doc, category, operation=None): the requirement a conformance test verifies, "
-        "the document's sentence it enforces, its report category and operation",
+        "requirement(id, doc, category, operation=None, since=None, until=None): the requirement a conformance test verifies, "
+        "the document's sentence it enforces, its report category and operation, the Kibana versions it holds for",
     )
     config.addinivalue_line("markers", "properties(purpose): a property test over every selected operation (positive or negative)")
 
@@ -61,10 +63,17 @@ def resolve_settings(config: pytest.Config) -> Settings:
     return build_settings(values, RESOURCE_NAMES)
 
 
-def activate(config: pytest.Config) -> RunContext:
+def catalogue_only(config: pytest.Config) -> bool:
+    """Collecting for the requirements catalogue: no target, no run."""
+    return any(getattr(plugin, CATALOGUE, False) is True for plugin in config.pluginmanager.get_plugins())
+
+
+def activate(config: pytest.Config) -> RunContext | None:
     """Resolve the options and set up the run (the bundled mock, the preflight check, the report folder)."""
     if RUN_KEY in config.stash:
         return config.stash[RUN_KEY]
+    if catalogue_only(config):
+        return None
     try:
         settings = resolve_settings(config)
     except SettingsError as exc:
@@ -138,9 +147,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """A property test runs once per selected operation (one item each, so workers share them out)."""
     marker = metafunc.definition.get_closest_marker("properties")
     ctx = metafunc.config.stash.get(RUN_KEY, None)
-    if marker is None or ctx is None or "operation_id" not in metafunc.fixturenames:
+    if marker is None or "operation_id" not in metafunc.fixturenames:
         return
-    operations = selected_operations(ctx, marker.args[0])
+    if ctx is not None:
+        operations = selected_operations(ctx, marker.args[0])
+    elif catalogue_only(metafunc.config):
+        operations = [op.id for op in load_catalog()]
+    else:
+        return
     metafunc.parametrize("operation_id", operations, ids=operations)
 
 
@@ -161,7 +175,8 @@ def _item_operations(item: pytest.Item) -> tuple[str, ...]:
     return tuple(dict.fromkeys(operations))
 
 
-def _meta(item: pytest.Item) -> TestMeta | None:
+def requirement_meta(item: pytest.Item) -> TestMeta | None:
+    """What a suite test verifies, from its ``requirement`` marker (or ``properties``); None for other tests."""
     marker = item.get_closest_marker("requirement")
     operations = _item_operations(item)
     if marker is None:
@@ -172,7 +187,8 @@ def _meta(item: pytest.Item) -> TestMeta | None:
     category = marker.kwargs.get("category", "scenarios")
     if category not in CATEGORIES:
         raise pytest.UsageError(f"{item.nodeid}: requirement category {category!r} is not one of {', '.join(CATEGORIES)}")
-    return TestMeta(requirement, category, marker.kwargs.get("doc", ""), operations)
+    since, until = marker.kwargs.get("since"), marker.kwargs.get("until")
+    return TestMeta(requirement, category, marker.kwargs.get("doc", ""), operations, str(since) if since else None, str(until) if until else None)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -183,7 +199,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     catalog = load_catalog()
     selected, deselected = [], []
     for item in items:
-        meta = _meta(item)
+        meta = requirement_meta(item)
         if meta is None:
             selected.append(item)
             continue
@@ -265,7 +281,10 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def kibana_run(request: pytest.FixtureRequest) -> RunContext:
     """The run: settings, target, resources, prefix (see RunContext)."""
-    return activate(request.config)
+    ctx = activate(request.config)
+    if ctx is None:
+        raise pytest.UsageError("the suites were collected for the requirements catalogue; they do not run")
+    return ctx
 
 
 @pytest.fixture(scope="session")
