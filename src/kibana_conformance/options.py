@@ -61,6 +61,7 @@ OPTIONS = (
     Option("--baseline-prune", "kibana_baseline_prune", None, None, "rewrite --baseline without the entries whose checks pass now", kind="bool"),
     Option("--baseline-update", "kibana_baseline_update", None, None, "write the current failures as a new baseline (to --baseline, or REPORT_DIR/baseline.yaml) for review", kind="bool"),
     Option("--target-flavour", "kibana_target_flavour", "KIBANA_CONFORMANCE_FLAVOUR", "kibana_target_flavour", "apply the known divergences of a target flavour (stateful, serverless)", metavar="NAME"),
+    Option("--min-coverage", "kibana_min_coverage", "KIBANA_CONFORMANCE_MIN_COVERAGE", "kibana_min_coverage", "fail the run (exit 6) when the documented statuses, parameters and request fields exercised are below PCT percent", kind="float", metavar="PCT"),
     Option("--mock-fault", "kibana_mock_fault", "KIBANA_CONFORMANCE_MOCK_FAULTS", None, "run the bundled mock with this fault switched on (repeatable; `kibana-conformance mock --list-faults`)", kind="list", metavar="NAME"),
 )
 BY_DEST = {option.dest: option for option in OPTIONS}
@@ -165,6 +166,7 @@ class Settings:
     baseline_update: bool = False
     flavour: str | None = None
     mock_faults: tuple[str, ...] = ()
+    min_coverage: float | None = None
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
     @property
@@ -242,6 +244,9 @@ def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ())
     if values.get("kibana_read_only") and values.get("kibana_allow_writes"):
         raise SettingsError("use either --read-only or --allow-writes, not both")
     resources = tuple(parse_resource(text, resource_names) for text in values.get("kibana_resource") or [])
+    min_coverage = values.get("kibana_min_coverage")
+    if min_coverage is not None and min_coverage > 100:
+        raise SettingsError(f"--min-coverage: expected a percentage up to 100, got {min_coverage:g}")
     if values.get("kibana_baseline_prune") and not values.get("kibana_baseline"):
         raise SettingsError("--baseline-prune needs --baseline FILE")
     return Settings(
@@ -267,6 +272,7 @@ def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ())
         baseline_update=bool(values.get("kibana_baseline_update")),
         flavour=values.get("kibana_target_flavour"),
         mock_faults=tuple(values.get("kibana_mock_fault") or ()),
+        min_coverage=min_coverage,
         secrets=tuple(s for s in (api_key, password) if s),
     )
 
