@@ -94,6 +94,28 @@ def _cmd_requirements(args: argparse.Namespace) -> int:
     return exit_codes.CONFORMANT
 
 
+def _cmd_merge(args: argparse.Namespace) -> int:
+    from .merge import MergeError, merge
+    from .report.coverage import headline
+    from .runner import VERDICT_EXIT_CODES
+
+    if args.min_coverage is not None and not 0 < args.min_coverage <= 100:
+        raise UsageError(f"--min-coverage: expected a percentage above 0 and up to 100, got {args.min_coverage:g}")
+    try:
+        results, problems = merge(args.folders, args.report_dir, args.min_coverage)
+    except MergeError as exc:
+        raise UsageError(str(exc)) from None
+    for problem in problems:
+        print(f"kibana-conformance: {problem}")
+    counts = results.get("counts") or {}
+    parts = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+    print(f"kibana-conformance: {headline(results['coverage_summary'])}")
+    print(f"kibana-conformance: {str(results['verdict']).upper()} ({parts or 'nothing ran'}; {len(args.folders)} shards); report: {args.report_dir / 'index.html'}")
+    if problems:
+        return exit_codes.INTERNAL_ERROR
+    return VERDICT_EXIT_CODES.get(results["verdict"], exit_codes.INTERNAL_ERROR)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from .runner import run
 
@@ -174,6 +196,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_run_arguments(run)
     run.set_defaults(handler=_cmd_run)
+
+    merging = commands.add_parser(
+        "merge",
+        help="merge the reports of a run's shards (run --shard K/N) into one report with one verdict",
+        description="Merge results.json, JUnit, Allure and HAR of the shards into one report; the verdict and exit code follow the rules of a single run.",
+    )
+    merging.add_argument("folders", nargs="+", type=Path, metavar="DIR", help="the report folders of the shards")
+    merging.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="OUT", help="where the merged report goes (default: reports)")
+    merging.add_argument("--min-coverage", type=float, default=None, metavar="PCT", help="the coverage gate, on the merged coverage (exit 6 below it)")
+    merging.set_defaults(handler=_cmd_merge)
 
     st = commands.add_parser(
         "selftest",

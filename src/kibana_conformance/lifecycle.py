@@ -314,7 +314,7 @@ class Lifecycle:
             records = list(self.records.values())
             baseline = self._apply_gate(records)
             settings = self.ctx.settings
-            self.results = build_results(records, self.ctx.coverage.as_dict(), self.run_info(), baseline, self.stopped, not_selected(settings), settings.min_coverage)
+            self.results = build_results(records, self.ctx.coverage.as_dict(), self.run_info(), baseline, self.stopped, not_selected(settings), settings.min_coverage if settings.shard is None else None)
             self.results["footprint"] = {"writes": self.ctx.footprint.as_list(), "restored": restored or []}
             self.results["generated_requests"] = dict(sorted(self.ctx.coverage.generated.items()))
             if outcome is not None and outcome.internal_error:
@@ -366,6 +366,7 @@ class Lifecycle:
             "target": {"url": ctx.redactor.text(ctx.base_url), "embedded": ctx.embedded, "kibana_version": ctx.kibana_version, "space": ctx.settings.space},
             "seed": ctx.seed,
             "run_id": ctx.run_id,
+            "shard": "/".join(map(str, ctx.settings.shard)) if ctx.settings.shard else None,
             "started_at": datetime.fromtimestamp(self.started, UTC).isoformat(timespec="seconds"),
             "started_epoch": self.started,
             "duration_s": round(time.time() - self.started, 2),

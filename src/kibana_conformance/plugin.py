@@ -213,6 +213,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             deselected.append(item)
             continue
         selected.append(item)
+    if ctx.settings.shard is not None:
+        kept = set(map(id, shard_items(selected, *ctx.settings.shard)))
+        deselected += [item for item in selected if id(item) not in kept]
+        selected = [item for item in selected if id(item) in kept]
     # The property tests are the longest; scheduled first, they do not end up as one worker's tail.
     selected.sort(key=lambda item: item.get_closest_marker("properties") is None)
     _group_writers(selected, catalog)
@@ -227,6 +231,42 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if deselected:
         config.hook.pytest_deselected(items=deselected)
     items[:] = selected
+
+
+PROPERTY_WEIGHT = 10  # a property test costs about as much as this many scenario tests
+
+
+def shard_items(items: list[pytest.Item], k: int, n: int) -> list[pytest.Item]:
+    """The items of part ``k`` of ``n``: tests grouped by operation (a test of several operations joins
+    their groups), groups dealt heaviest first to the lightest part. Depends only on the tests collected."""
+    parent: dict[str, str] = {}
+
+    def find(op: str) -> str:
+        while parent.setdefault(op, op) != op:
+            op = parent[op]
+        return op
+
+    ops_of = {}
+    for item in items:
+        meta = item.stash.get(META_KEY, None)
+        ops = sorted(meta.operations) if meta and meta.operations else [f"(file) {item.nodeid.split('::')[0]}"]
+        ops_of[id(item)] = ops
+        for other in ops[1:]:
+            a, b = find(ops[0]), find(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        groups.setdefault(find(ops_of[id(item)][0]), []).append(item)
+    weight = {g: sum(PROPERTY_WEIGHT if i.get_closest_marker("properties") else 1 for i in members) for g, members in groups.items()}
+    loads = [0] * n
+    chosen: list[pytest.Item] = []
+    for group in sorted(groups, key=lambda g: (-weight[g], g)):
+        part = min(range(n), key=lambda p: (loads[p], p))
+        loads[part] += weight[group]
+        if part == k - 1:
+            chosen += groups[group]
+    return chosen
 
 
 def _group_writers(items: list[pytest.Item], catalog: Any) -> None:
