@@ -96,7 +96,7 @@ def _cmd_requirements(args: argparse.Namespace) -> int:
 
 def _cmd_merge(args: argparse.Namespace) -> int:
     from .merge import MergeError, merge
-    from .report.coverage import headline
+    from .report.coverage import excluded_lines, headline, missing_lines
     from .runner import VERDICT_EXIT_CODES
 
     if args.min_coverage is not None and not 0 < args.min_coverage <= 100:
@@ -109,7 +109,12 @@ def _cmd_merge(args: argparse.Namespace) -> int:
         print(f"kibana-conformance: {problem}")
     counts = results.get("counts") or {}
     parts = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
-    print(f"kibana-conformance: {headline(results['coverage_summary'])}")
+    summary = results["coverage_summary"]
+    print(f"kibana-conformance: {headline(summary)}")
+    if args.min_coverage is not None:
+        print(f"kibana-conformance: never exercised ({len(summary['missing'])} items):" if summary["missing"] else "kibana-conformance: every measured item was exercised")
+        for line in [*missing_lines(summary), *(f"excluded: {line}" for line in excluded_lines(summary))]:
+            print(f"  {line}")
     print(f"kibana-conformance: {str(results['verdict']).upper()} ({parts or 'nothing ran'}; {len(args.folders)} shards); report: {args.report_dir / 'index.html'}")
     if problems:
         return exit_codes.INTERNAL_ERROR
