@@ -116,6 +116,29 @@ class Operation:
     def request_body(self) -> dict[str, Any] | None:
         return self.raw.get("requestBody")
 
+    @functools.cached_property
+    def request_fields(self) -> list[str]:
+        """The documented top-level fields of the request body, of every media type (local refs and anyOf/oneOf/allOf followed)."""
+        found: dict[str, None] = {}
+        for media in ((self.request_body or {}).get("content") or {}).values():
+            found.update(dict.fromkeys(self._properties(media.get("schema") or {}, 0)))
+        return list(found)
+
+    def _properties(self, schema: dict[str, Any], depth: int) -> list[str]:
+        if depth > 8 or not isinstance(schema, dict):
+            return []
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            node: Any = self.raw
+            for part in ref[2:].split("/"):
+                node = node.get(part, {}) if isinstance(node, dict) else {}
+            return self._properties(node, depth + 1)
+        names = list(schema.get("properties") or {})
+        for key in ("allOf", "anyOf", "oneOf"):
+            for branch in schema.get(key) or []:
+                names += self._properties(branch, depth + 1)
+        return list(dict.fromkeys(names))
+
     @property
     def responses(self) -> dict[str, dict[str, Any]]:
         return self.raw["responses"]

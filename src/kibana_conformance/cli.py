@@ -75,6 +75,52 @@ def _cmd_mock(args: argparse.Namespace) -> int:
     return exit_codes.CONFORMANT
 
 
+def _cmd_requirements(args: argparse.Namespace) -> int:
+    from .requirements import CatalogueError, catalogue, render
+
+    try:
+        text = render(catalogue(), args.format)
+    except CatalogueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.output is None:
+        sys.stdout.write(text)
+        return exit_codes.CONFORMANT
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+    print(f"wrote {args.output}", file=sys.stderr)
+    return exit_codes.CONFORMANT
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    from .merge import MergeError, merge
+    from .report.coverage import excluded_lines, headline, missing_lines
+    from .runner import VERDICT_EXIT_CODES
+
+    if args.min_coverage is not None and not 0 < args.min_coverage <= 100:
+        raise UsageError(f"--min-coverage: expected a percentage above 0 and up to 100, got {args.min_coverage:g}")
+    try:
+        results, problems = merge(args.folders, args.report_dir, args.min_coverage)
+    except MergeError as exc:
+        raise UsageError(str(exc)) from None
+    for problem in problems:
+        print(f"kibana-conformance: {problem}")
+    counts = results.get("counts") or {}
+    parts = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+    summary = results["coverage_summary"]
+    print(f"kibana-conformance: {headline(summary)}")
+    if args.min_coverage is not None:
+        print(f"kibana-conformance: never exercised ({len(summary['missing'])} items):" if summary["missing"] else "kibana-conformance: every measured item was exercised")
+        for line in [*missing_lines(summary), *(f"excluded: {line}" for line in excluded_lines(summary))]:
+            print(f"  {line}")
+    print(f"kibana-conformance: {str(results['verdict']).upper()} ({parts or 'nothing ran'}; {len(args.folders)} shards); report: {args.report_dir / 'index.html'}")
+    if problems:
+        return exit_codes.INTERNAL_ERROR
+    return VERDICT_EXIT_CODES.get(results["verdict"], exit_codes.INTERNAL_ERROR)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from .runner import run
 
@@ -139,6 +185,15 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list", help="list the operations under test")
     listing.set_defaults(handler=_cmd_list)
 
+    reqs = commands.add_parser(
+        "requirements",
+        help="list every requirement the suite checks (sentence, document lines, operations, tests, versions, faults)",
+        description="The requirements catalogue, built from the collected suites without a target.",
+    )
+    reqs.add_argument("--format", choices=("json", "yaml", "markdown"), default="markdown", help="output format (default: markdown)")
+    reqs.add_argument("--output", "-o", type=Path, metavar="FILE", help="write it to FILE instead of stdout")
+    reqs.set_defaults(handler=_cmd_requirements)
+
     run = commands.add_parser(
         "run",
         help="run the conformance suite (against the bundled mock when no --base-url is given)",
@@ -147,6 +202,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_run_arguments(run)
     run.set_defaults(handler=_cmd_run)
+
+    merging = commands.add_parser(
+        "merge",
+        help="merge the reports of a run's shards (run --shard K/N) into one report with one verdict",
+        description="Merge results.json, JUnit, Allure and HAR of the shards into one report; the verdict and exit code follow the rules of a single run.",
+    )
+    merging.add_argument("folders", nargs="+", type=Path, metavar="DIR", help="the report folders of the shards")
+    merging.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="OUT", help="where the merged report goes (default: reports)")
+    merging.add_argument("--min-coverage", type=float, default=None, metavar="PCT", help="the coverage gate, on the merged coverage (exit 6 below it)")
+    merging.set_defaults(handler=_cmd_merge)
 
     st = commands.add_parser(
         "selftest",

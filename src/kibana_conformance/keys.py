@@ -18,6 +18,8 @@ class TestMeta:
     category: str
     doc: str
     operations: tuple[str, ...] = field(default=())
+    since: str | None = None  # the first Kibana version the requirement holds for (None: unknown, every version)
+    until: str | None = None  # the first Kibana version it no longer holds for (exclusive)
 
 
 RUN_KEY = pytest.StashKey[RunContext]()

@@ -25,7 +25,8 @@ from .findings import Finding
 from .options import Settings
 from .keys import META_KEY
 from .report.artifacts import ALLURE_DIR, JUNIT_FILE, ReportFolder, ReportFolderError, sweep, write_reports
-from .report.results import FAILURE_TEXT_LIMIT, OUTCOMES, TestRecord, build_results, reproduction_from
+from .report.coverage import excluded_lines, headline, missing_lines
+from .report.results import FAILURE_TEXT_LIMIT, INSUFFICIENT_COVERAGE, OUTCOMES, TestRecord, build_results, reproduction_from
 from .suite.context import RunContext, new_context
 from .transport import TransportError
 
@@ -303,7 +304,7 @@ class Lifecycle:
             return  # no suite test ran (a plain pytest run with the plugin active): pytest's own status stands
         if verdict == "conformant" and session.exitstatus == pytest.ExitCode.TESTS_FAILED:
             session.exitstatus = pytest.ExitCode.OK
-        elif verdict in ("not conformant", "incomplete") and session.exitstatus == pytest.ExitCode.OK:
+        elif verdict in ("not conformant", "incomplete", INSUFFICIENT_COVERAGE) and session.exitstatus == pytest.ExitCode.OK:
             # Nothing verified is not a pass: an incomplete run fails the gate like a failing one.
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -312,12 +313,13 @@ class Lifecycle:
         try:
             records = list(self.records.values())
             baseline = self._apply_gate(records)
-            self.results = build_results(records, self.ctx.coverage.as_dict(), self.run_info(), baseline, self.stopped)
+            settings = self.ctx.settings
+            self.results = build_results(records, self.ctx.coverage.as_dict(), self.run_info(), baseline, self.stopped, not_selected(settings), settings.min_coverage if settings.shard is None else None)
             self.results["footprint"] = {"writes": self.ctx.footprint.as_list(), "restored": restored or []}
             self.results["generated_requests"] = dict(sorted(self.ctx.coverage.generated.items()))
             if outcome is not None and outcome.internal_error:
                 self.results["internal_error"] = outcome.internal_error
-            if baseline and baseline["expired"] and self.results["verdict"] == "conformant":
+            if baseline and baseline["expired"] and self.results["verdict"] in ("conformant", INSUFFICIENT_COVERAGE):
                 self.results["verdict"] = "not conformant"
             problems = write_reports(self.results, self.ctx.settings.report_dir, self.ctx.redactor)
         except Exception as exc:  # the verdict must reach the user even when a report cannot be made
@@ -364,6 +366,7 @@ class Lifecycle:
             "target": {"url": ctx.redactor.text(ctx.base_url), "embedded": ctx.embedded, "kibana_version": ctx.kibana_version, "space": ctx.settings.space},
             "seed": ctx.seed,
             "run_id": ctx.run_id,
+            "shard": "/".join(map(str, ctx.settings.shard)) if ctx.settings.shard else None,
             "started_at": datetime.fromtimestamp(self.started, UTC).isoformat(timespec="seconds"),
             "started_epoch": self.started,
             "duration_s": round(time.time() - self.started, 2),
@@ -385,6 +388,16 @@ class Lifecycle:
                 write("  " + op.ljust(width) + "  " + "  ".join(str(row.get(k, 0)).rjust(9) for k in shown))
         for note in self.ctx.notes:
             write(f"kibana-conformance: {note}")
+        summary = self.results.get("coverage_summary")
+        if summary:
+            write(f"kibana-conformance: {headline(summary)}")
+            if summary.get("minimum") is not None:
+                shown = missing_lines(summary)
+                write(f"kibana-conformance: never exercised ({len(summary['missing'])} items):" if shown else "kibana-conformance: every measured item was exercised")
+                for line in shown:
+                    write(f"  {line}")
+                for line in excluded_lines(summary):
+                    write(f"  excluded: {line}")
         counts = self.results.get("counts") or {}
         parts = [f"{counts[k]} {k}" for k in (*OUTCOMES, "fixed") if counts.get(k)]
         where = f"; report: {self.ctx.settings.report_dir / 'index.html'}"
@@ -403,6 +416,19 @@ class Lifecycle:
         outcome = outcome_of(config)
         if problems and outcome is not None:
             outcome.report_problems += problems
+
+
+def not_selected(settings: Settings) -> dict[str, str]:
+    """The operations a run does not test, with why (their statuses, parameters and fields are excluded from the coverage)."""
+    from .catalog import load_catalog
+
+    found = {}
+    for op in load_catalog():
+        if not settings.selects(op.id, op.area):
+            found[op.id] = "not selected in this run (--area/--operation)"
+        elif settings.read_only and op.is_write:
+            found[op.id] = "--read-only: writes are not sent"
+    return found
 
 
 def _plain_nodeid(nodeid: str) -> str:

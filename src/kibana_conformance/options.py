@@ -62,6 +62,8 @@ OPTIONS = (
     Option("--baseline-prune", "kibana_baseline_prune", None, None, "rewrite --baseline without the entries whose checks pass now", kind="bool"),
     Option("--baseline-update", "kibana_baseline_update", None, None, "write the current failures as a new baseline (to --baseline, or REPORT_DIR/baseline.yaml) for review", kind="bool"),
     Option("--target-flavour", "kibana_target_flavour", "KIBANA_CONFORMANCE_FLAVOUR", "kibana_target_flavour", "apply the known divergences of a target flavour (stateful, serverless)", metavar="NAME"),
+    Option("--min-coverage", "kibana_min_coverage", "KIBANA_CONFORMANCE_MIN_COVERAGE", "kibana_min_coverage", "fail the run (exit 6) when the documented statuses, parameters and request fields exercised are below PCT percent", kind="float", metavar="PCT"),
+    Option("--shard", "kibana_shard", "KIBANA_CONFORMANCE_SHARD", None, "run only part K of N (1-based, e.g. 2/4): tests grouped by operation, balanced, deterministic; merge the parts with `kibana-conformance merge`", metavar="K/N"),
     Option("--mock-fault", "kibana_mock_fault", "KIBANA_CONFORMANCE_MOCK_FAULTS", None, "run the bundled mock with this fault switched on (repeatable; `kibana-conformance mock --list-faults`)", kind="list", metavar="NAME"),
 )
 BY_DEST = {option.dest: option for option in OPTIONS}
@@ -167,6 +169,8 @@ class Settings:
     baseline_update: bool = False
     flavour: str | None = None
     mock_faults: tuple[str, ...] = ()
+    min_coverage: float | None = None
+    shard: tuple[int, int] | None = None
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
     @property
@@ -244,6 +248,10 @@ def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ())
     if values.get("kibana_read_only") and values.get("kibana_allow_writes"):
         raise SettingsError("use either --read-only or --allow-writes, not both")
     resources = tuple(parse_resource(text, resource_names) for text in values.get("kibana_resource") or [])
+    min_coverage = values.get("kibana_min_coverage")
+    if min_coverage is not None and min_coverage > 100:
+        raise SettingsError(f"--min-coverage: expected a percentage up to 100, got {min_coverage:g}")
+    shard = parse_shard(values["kibana_shard"]) if values.get("kibana_shard") else None
     if values.get("kibana_baseline_prune") and not values.get("kibana_baseline"):
         raise SettingsError("--baseline-prune needs --baseline FILE")
     return Settings(
@@ -270,8 +278,18 @@ def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ())
         baseline_update=bool(values.get("kibana_baseline_update")),
         flavour=values.get("kibana_target_flavour"),
         mock_faults=tuple(values.get("kibana_mock_fault") or ()),
+        min_coverage=min_coverage,
+        shard=shard,
         secrets=tuple(s for s in (api_key, password) if s),
     )
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``K/N``: part K (1-based) of N."""
+    k, sep, n = text.strip().partition("/")
+    if not sep or not k.isdigit() or not n.isdigit() or not 1 <= int(k) <= int(n):
+        raise SettingsError(f"--shard: expected K/N with 1 <= K <= N (e.g. 2/4), got {text!r}")
+    return int(k), int(n)
 
 
 def parse_resource(text: str, names: tuple[str, ...] = ()) -> tuple[str, str]:

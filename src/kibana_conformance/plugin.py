@@ -25,6 +25,8 @@ from .suite.resources import RESOURCE_NAMES, Resources
 
 CATEGORIES = ("schema", "headers", "auth", "authorization", "error-envelope", "scenarios", "examples")
 LIFECYCLE = "kibana-conformance-lifecycle"
+# The attribute of the plugin `kibana-conformance requirements` registers: collect without a target (no activation).
+CATALOGUE = "kct_catalogue"
 WORKER_KEYS = ("kct_base_url", "kct_run_id", "kct_seed", "kct_kibana_version", "kct_embedded", "kct_settings", "kct_resources")
 
 
@@ -50,8 +52,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "requirement(id, doc, category, operation=None): the requirement a conformance test verifies, "
-        "the document's sentence it enforces, its report category and operation",
+        "requirement(id, doc, category, operation=None, since=None, until=None): the requirement a conformance test verifies, "
+        "the document's sentence it enforces, its report category and operation, the Kibana versions it holds for",
     )
     config.addinivalue_line("markers", "properties(purpose): a property test over every selected operation (positive or negative)")
 
@@ -61,10 +63,17 @@ def resolve_settings(config: pytest.Config) -> Settings:
     return build_settings(values, RESOURCE_NAMES)
 
 
-def activate(config: pytest.Config) -> RunContext:
+def catalogue_only(config: pytest.Config) -> bool:
+    """Collecting for the requirements catalogue: no target, no run."""
+    return any(getattr(plugin, CATALOGUE, False) is True for plugin in config.pluginmanager.get_plugins())
+
+
+def activate(config: pytest.Config) -> RunContext | None:
     """Resolve the options and set up the run (the bundled mock, the preflight check, the report folder)."""
     if RUN_KEY in config.stash:
         return config.stash[RUN_KEY]
+    if catalogue_only(config):
+        return None
     try:
         settings = resolve_settings(config)
     except SettingsError as exc:
@@ -138,9 +147,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """A property test runs once per selected operation (one item each, so workers share them out)."""
     marker = metafunc.definition.get_closest_marker("properties")
     ctx = metafunc.config.stash.get(RUN_KEY, None)
-    if marker is None or ctx is None or "operation_id" not in metafunc.fixturenames:
+    if marker is None or "operation_id" not in metafunc.fixturenames:
         return
-    operations = selected_operations(ctx, marker.args[0])
+    if ctx is not None:
+        operations = selected_operations(ctx, marker.args[0])
+    elif catalogue_only(metafunc.config):
+        operations = [op.id for op in load_catalog()]
+    else:
+        return
     metafunc.parametrize("operation_id", operations, ids=operations)
 
 
@@ -161,7 +175,8 @@ def _item_operations(item: pytest.Item) -> tuple[str, ...]:
     return tuple(dict.fromkeys(operations))
 
 
-def _meta(item: pytest.Item) -> TestMeta | None:
+def requirement_meta(item: pytest.Item) -> TestMeta | None:
+    """What a suite test verifies, from its ``requirement`` marker (or ``properties``); None for other tests."""
     marker = item.get_closest_marker("requirement")
     operations = _item_operations(item)
     if marker is None:
@@ -172,7 +187,8 @@ def _meta(item: pytest.Item) -> TestMeta | None:
     category = marker.kwargs.get("category", "scenarios")
     if category not in CATEGORIES:
         raise pytest.UsageError(f"{item.nodeid}: requirement category {category!r} is not one of {', '.join(CATEGORIES)}")
-    return TestMeta(requirement, category, marker.kwargs.get("doc", ""), operations)
+    since, until = marker.kwargs.get("since"), marker.kwargs.get("until")
+    return TestMeta(requirement, category, marker.kwargs.get("doc", ""), operations, str(since) if since else None, str(until) if until else None)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -184,7 +200,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     selected, deselected = [], []
     declared: set[str] = set()
     for item in items:
-        meta = _meta(item)
+        meta = requirement_meta(item)
         if meta is None:
             selected.append(item)
             continue
@@ -204,7 +220,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         selected.append(item)
     unknown = sorted(ctx.settings.requirements - declared)
     if unknown and not hasattr(config, "workerinput"):  # a worker cannot stop the run: there it selects nothing
-        raise pytest.UsageError(f"--requirement: unknown requirement {unknown[0]!r}; requirement ids are in the report and in JUnit's properties")
+        raise pytest.UsageError(f"--requirement: unknown requirement {unknown[0]!r}; `kibana-conformance requirements` lists them")
+    if ctx.settings.shard is not None:
+        kept = set(map(id, shard_items(selected, *ctx.settings.shard)))
+        deselected += [item for item in selected if id(item) not in kept]
+        selected = [item for item in selected if id(item) in kept]
     # The property tests are the longest; scheduled first, they do not end up as one worker's tail.
     selected.sort(key=lambda item: item.get_closest_marker("properties") is None)
     _group_writers(selected, catalog)
@@ -219,6 +239,42 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if deselected:
         config.hook.pytest_deselected(items=deselected)
     items[:] = selected
+
+
+PROPERTY_WEIGHT = 10  # a property test costs about as much as this many scenario tests
+
+
+def shard_items(items: list[pytest.Item], k: int, n: int) -> list[pytest.Item]:
+    """The items of part ``k`` of ``n``: tests grouped by operation (a test of several operations joins
+    their groups), groups dealt heaviest first to the lightest part. Depends only on the tests collected."""
+    parent: dict[str, str] = {}
+
+    def find(op: str) -> str:
+        while parent.setdefault(op, op) != op:
+            op = parent[op]
+        return op
+
+    ops_of = {}
+    for item in items:
+        meta = item.stash.get(META_KEY, None)
+        ops = sorted(meta.operations) if meta and meta.operations else [f"(file) {item.nodeid.split('::')[0]}"]
+        ops_of[id(item)] = ops
+        for other in ops[1:]:
+            a, b = find(ops[0]), find(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        groups.setdefault(find(ops_of[id(item)][0]), []).append(item)
+    weight = {g: sum(PROPERTY_WEIGHT if i.get_closest_marker("properties") else 1 for i in members) for g, members in groups.items()}
+    loads = [0] * n
+    chosen: list[pytest.Item] = []
+    for group in sorted(groups, key=lambda g: (-weight[g], g)):
+        part = min(range(n), key=lambda p: (loads[p], p))
+        loads[part] += weight[group]
+        if part == k - 1:
+            chosen += groups[group]
+    return chosen
 
 
 def _group_writers(items: list[pytest.Item], catalog: Any) -> None:
@@ -273,7 +329,10 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def kibana_run(request: pytest.FixtureRequest) -> RunContext:
     """The run: settings, target, resources, prefix (see RunContext)."""
-    return activate(request.config)
+    ctx = activate(request.config)
+    if ctx is None:
+        raise pytest.UsageError("the suites were collected for the requirements catalogue; they do not run")
+    return ctx
 
 
 @pytest.fixture(scope="session")

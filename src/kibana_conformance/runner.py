@@ -17,6 +17,7 @@ VERDICT_EXIT_CODES = {
     "conformant": exit_codes.CONFORMANT,
     "not conformant": exit_codes.NOT_CONFORMANT,
     "incomplete": exit_codes.INCOMPLETE,
+    "insufficient coverage": exit_codes.INSUFFICIENT_COVERAGE,
     "interrupted": exit_codes.INTERRUPTED,
     "internal error": exit_codes.INTERNAL_ERROR,
 }

@@ -90,6 +90,10 @@ def _why(model: Model, verdict: str) -> str:
         ran = total - int(counts.get("skipped", 0))
         text = f"all {ran} checks that ran passed"
         return text + (f"; {baselined} accepted deviation{'s' if baselined != 1 else ''}" if baselined else "")
+    if verdict == "insufficient coverage":
+        summary = model.results.get("coverage_summary") or {}
+        missing = len(summary.get("missing") or [])
+        return f"every check that ran passed, but coverage is {summary.get('percent', 0):g}%, below the minimum of {summary.get('minimum') or 0:g}%: {missing} documented item{'s' if missing != 1 else ''} never exercised (see Coverage)"
     if verdict == "interrupted":
         return f"the run was stopped after {total} test{'s' if total != 1 else ''}: no verdict on what did not run"
     if verdict == "internal error":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from .coverage import excluded_lines, headline, missing_lines, split_statuses, summarize
 from .html_findings import badge, op_label
 from .html_model import FAILING, Model, Operation, Test, cell_tone, display_summary, esc, fmt_duration
 
@@ -125,69 +126,56 @@ def _check_row(test: Test) -> str:
     )
 
 
-def split_statuses(documented: list[str], seen: dict[str, Any]) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """(documented status, times seen) for each documented status, and the undocumented ones seen.
-
-    A documented range (4XX) counts the codes it covers; a documented ``default`` covers the rest.
-    """
-    counts = {str(k): int(v) for k, v in (seen or {}).items()}
-    exact = [s for s in documented if s.isdigit()]
-    ranges = [s for s in documented if len(s) == 3 and s[0].isdigit() and s[1:].upper() == "XX"]
-    claimed: set[str] = set()
-    result = []
-    for status in documented:
-        if status in exact:
-            n = counts.get(status, 0)
-            claimed.add(status)
-        elif status in ranges:
-            codes = [c for c in counts if c[:1] == status[0] and c not in exact]
-            n = sum(counts[c] for c in codes)
-            claimed.update(codes)
-        else:
-            continue
-        result.append((status, n))
-    rest = [(c, n) for c, n in sorted(counts.items()) if c not in claimed]
-    if "default" in documented:
-        result.append(("default", sum(n for _, n in rest)))
-        rest = []
-    return result, rest
-
-
 def coverage_section(model: Model) -> str:
     coverage = model.results.get("coverage") or {}
+    fields_of = {str(op.get("id")): [str(f) for f in op.get("fields") or []] for op in model.results.get("operations") or []}
     rows, totals = [], Counter()
     for area, ops in model.areas:
         real = [op for op in ops if not op.pseudo]
         if not real:
             continue
-        rows.append(f'<tbody data-area="{esc(area)}"><tr class="area-row"><th colspan="4" scope="colgroup">{esc(area)}</th></tr>')
+        rows.append(f'<tbody data-area="{esc(area)}"><tr class="area-row"><th colspan="5" scope="colgroup">{esc(area)}</th></tr>')
         for op in real:
             entry = coverage.get(op.id) or {}
             statuses, undocumented = split_statuses(op.statuses, entry.get("statuses") or {})
             params_seen = {str(k): int(v) for k, v in (entry.get("parameters") or {}).items()}
             params = [(p, params_seen.get(p, 0)) for p in op.parameters]
-            totals.update(
-                statuses=len(statuses), statuses_hit=sum(1 for _, n in statuses if n), params=len(params),
-                params_hit=sum(1 for _, n in params if n), undocumented=len(undocumented),
-            )
+            fields_seen = {str(k): int(v) for k, v in (entry.get("fields") or {}).items()}
+            fields = [(f, fields_seen.get(f, 0)) for f in fields_of.get(op.id, [])]
+            totals.update(undocumented=len(undocumented))
             rows.append(
                 f'<tr><th scope="row" class="opcell">{op_label(op)}<div class="opsub"><span class="opid">{esc(op.id)}</span></div></th>'
-                f"<td>{_chips(statuses, 'status')}</td><td>{_undocumented(undocumented)}</td><td>{_chips(params, 'parameter')}</td></tr>"
+                f"<td>{_chips(statuses, 'status')}</td><td>{_undocumented(undocumented)}</td><td>{_chips(params, 'parameter')}</td>"
+                f"<td>{_chips(fields, 'request field')}</td></tr>"
             )
         rows.append("</tbody>")
-    summary = (
-        f"{totals['statuses_hit']} of {totals['statuses']} documented response statuses and "
-        f"{totals['params_hit']} of {totals['params']} documented parameters were exercised; "
-        f"the target returned {totals['undocumented']} undocumented status{'es' if totals['undocumented'] != 1 else ''} (highlighted)."
-    )
+    # A results.json written before the summary existed: the same summary, from its coverage.
+    summary = model.results.get("coverage_summary") or summarize(model.results.get("operations") or [], coverage)
+    text = headline(summary) + "; "
+    text += f"the target returned {totals['undocumented']} undocumented status{'es' if totals['undocumented'] != 1 else ''} (highlighted)."
     return (
         '<section id="coverage" class="card" aria-labelledby="coverage-h"><div class="section-head">'
-        f'<h2 id="coverage-h">Coverage</h2></div><p class="hint">{esc(summary)} '
-        "Counts are the number of requests that exercised each status or parameter.</p>"
+        f'<h2 id="coverage-h">Coverage</h2></div><p class="hint">{esc(text)} '
+        "Counts are the number of requests that exercised each status, parameter or request field.</p>"
+        f"{_gate_lists(summary)}"
         '<table class="coverage"><thead><tr><th scope="col" class="opcol">Operation</th><th scope="col">Documented statuses</th>'
-        '<th scope="col">Undocumented statuses returned</th><th scope="col">Documented parameters</th></tr></thead>'
+        '<th scope="col">Undocumented statuses returned</th><th scope="col">Documented parameters</th><th scope="col">Documented request fields</th></tr></thead>'
         f"{''.join(rows)}</table></section>"
     )
+
+
+def _gate_lists(summary: dict[str, Any] | None) -> str:
+    if not summary:
+        return ""
+    parts = []
+    if summary.get("below_minimum"):
+        minimum = f"{summary['minimum']:g}"
+        parts.append(f'<p class="why"><strong>Below the minimum of {esc(minimum)}%.</strong></p>')
+    for title, lines, open_ in (("Never exercised", missing_lines(summary), summary.get("below_minimum")), ("Excluded from the measure", excluded_lines(summary), False)):
+        if lines:
+            items = "".join(f'<li class="mono small">{esc(line)}</li>' for line in lines)
+            parts.append(f'<details class="coverage-list"{" open" if open_ else ""}><summary>{esc(title)} ({len(lines)})</summary><ul>{items}</ul></details>')
+    return "".join(parts)
 
 
 def _chips(items: list[tuple[str, int]], what: str) -> str:

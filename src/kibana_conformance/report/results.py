@@ -15,11 +15,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..catalog import Catalog, load_catalog
+from .coverage import summarize
 
 CATEGORIES = ("schema", "headers", "auth", "authorization", "error-envelope", "scenarios", "examples")
 OUTCOMES = ("passed", "failed", "error", "skipped", "baselined", "divergent")
 COUNTED = (*OUTCOMES, "fixed")
-VERDICTS = ("conformant", "not conformant", "incomplete", "interrupted", "internal error")
+VERDICTS = ("conformant", "not conformant", "incomplete", "insufficient coverage", "interrupted", "internal error")
+# A conformant run whose coverage is below --min-coverage: nothing failed, but too little was exercised.
+INSUFFICIENT_COVERAGE = "insufficient coverage"
 FAILURE_TEXT_LIMIT = 6000
 # schemathesis prints "curl ..." lines, inside an exception group's "  | " gutter when it found several failures
 CURL_LINE = re.compile(r"^[\s|]*(curl .*)$", re.MULTILINE)
@@ -77,6 +80,7 @@ def operations_table(catalog: Catalog) -> list[dict[str, Any]]:
             "title": op.title,
             "statuses": sorted(op.responses),
             "parameters": [f"{p['in']}.{p['name']}" for p in op.parameters],
+            "fields": op.request_fields,
         }
         for op in catalog
     ]
@@ -97,19 +101,28 @@ def build_results(
     run: dict[str, Any],
     baseline: dict[str, Any] | None = None,
     stopped: str | None = None,
+    not_selected: dict[str, str] | None = None,
+    min_coverage: float | None = None,
 ) -> dict[str, Any]:
+    """``not_selected``: the operations the run did not test, with why; ``min_coverage``: the gate (percent)."""
     catalog = load_catalog()
     counts = Counter(r.outcome for r in records)
     counts["fixed"] = len((baseline or {}).get("fixed", []))
+    operations = operations_table(catalog)
+    summary = summarize(operations, coverage, not_selected, min_coverage)
+    outcome = verdict(records, stopped)
+    if outcome == "conformant" and summary["below_minimum"]:
+        outcome = INSUFFICIENT_COVERAGE
     return {
         **run,
         "schema_version": catalog.version,
-        "verdict": verdict(records, stopped),
+        "verdict": outcome,
         "counts": {k: counts.get(k, 0) for k in COUNTED},
         "categories": list(CATEGORIES),
-        "operations": operations_table(catalog),
+        "operations": operations,
         "per_operation": per_operation(records),
         "tests": [asdict(r) for r in sorted(records, key=lambda r: r.nodeid)],
         "coverage": coverage,
+        "coverage_summary": summary,
         "baseline": baseline,
     }
