@@ -113,7 +113,7 @@ def test_a_long_body_is_cut_and_says_so_and_the_spool_is_bounded(tmp_path: Path,
     entry = har.entry(_exchange(long), "c-1")
     assert entry["_truncated"] is True and entry["request"]["bodySize"] == len(long)
     assert len(entry["request"]["postData"]["text"]) == har.BODY_LIMIT
-    assert entry["request"]["headers"][0]["value"] == "[REDACTED]"
+    assert entry["request"]["headers"][0]["value"] == "Basic [REDACTED]"
     assert entry["request"]["queryString"] == [{"name": "a", "value": "1"}]
     assert "_truncated" not in har.entry(_exchange(b"{}"), "c-2")
     monkeypatch.setattr(har, "MAX_ENTRIES", 3)

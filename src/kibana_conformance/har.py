@@ -38,8 +38,14 @@ def _content_type(headers: list[tuple[str, str]]) -> str:
     return next((v for k, v in headers if k.lower() == "content-type"), "")
 
 
+def _secret_value(value: str) -> str:
+    """A credential header's value without the credential; its scheme (Basic, ApiKey, Bearer) stays, for the traffic checks."""
+    scheme, sep, _ = value.strip().partition(" ")
+    return f"{scheme} {REDACTED}" if sep and scheme.isalpha() and len(scheme) <= 20 else REDACTED
+
+
 def _headers(headers: list[tuple[str, str]]) -> list[dict[str, str]]:
-    return [{"name": k, "value": REDACTED if k.lower() in SECRET_HEADERS else v} for k, v in headers]
+    return [{"name": k, "value": _secret_value(v) if k.lower() in SECRET_HEADERS else v} for k, v in headers]
 
 
 def _text(content: bytes) -> tuple[str, str | None]:

@@ -25,6 +25,7 @@ from .findings import Finding
 from .options import Settings
 from .keys import META_KEY
 from .report.artifacts import ALLURE_DIR, HAR_FILE, JUNIT_FILE, ReportFolder, ReportFolderError, sweep, write_chunks, write_reports
+from .report.exchanges import exchange_dict
 from .report.results import FAILURE_TEXT_LIMIT, OUTCOMES, TestRecord, build_results, reproduction_from
 from .suite.context import RunContext, new_context
 from .transport import TransportError
@@ -184,7 +185,7 @@ class Lifecycle:
             record.skip_reason = redactor.text(_skip_reason(report))
         elif report.failed:
             self._classify(record, report, call, meta.requirement)
-            kept = [_exchange_dict(e) for e in exchanges[-EXCHANGES_KEPT:]]
+            kept = [exchange_dict(e) for e in exchanges[-EXCHANGES_KEPT:]]
             record.exchanges = redactor.data(kept)
             record.reproduction = redactor.text(kept[-1]["curl"]) if kept else reproduction_from(record.failure_text or "")
             _attach_for_allure(record)
@@ -443,24 +444,6 @@ def plain_nodeid(nodeid: str) -> str:
     """The node id without pytest-xdist's scheduling group ("...@put-fleet-settings"), which only workers see."""
     base, sep, group = nodeid.rpartition("@")
     return base if sep and "::" in base and "/" not in group and "[" not in group else nodeid
-
-
-def _exchange_dict(exchange: Any) -> dict[str, Any]:
-    """An exchange for a failure report: excerpts, and a curl line that reproduces it without credentials."""
-    from .report.exchanges import excerpt, to_curl
-
-    return {
-        "method": exchange.method,
-        "url": exchange.url,
-        "request_headers": dict(exchange.request_headers),
-        "request_body": excerpt(exchange.request_body),
-        "status": exchange.status,
-        "response_headers": dict(exchange.response_headers),
-        "response_body": excerpt(exchange.response_body, exchange.response_size),
-        "error": exchange.error,
-        "curl": to_curl(exchange),
-        "har_id": exchange.har_id,
-    }
 
 
 def _attach_for_allure(record: TestRecord) -> None:
