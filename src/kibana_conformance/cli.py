@@ -154,6 +154,22 @@ def _cmd_selftest(args: argparse.Namespace) -> int:
     return exit_codes.CONFORMANT if healthy else exit_codes.NOT_CONFORMANT
 
 
+def _cmd_check_traffic(args: argparse.Namespace) -> int:
+    from .traffic import TrafficFileError, check_har
+
+    try:
+        report, problems = check_har(args.file, args.report_dir)
+    except TrafficFileError as exc:
+        raise UsageError(str(exc)) from None
+    for problem in problems:
+        print(f"kibana-conformance: {problem}", file=sys.stderr)
+    verdict = "CONTRACT BROKEN" if report.findings else "CONFORMANT"
+    print(f"kibana-conformance: {verdict}: {report.summary()}; report: {args.report_dir / 'index.html'}")
+    if problems:
+        return exit_codes.INTERNAL_ERROR
+    return exit_codes.NOT_CONFORMANT if report.findings else exit_codes.CONFORMANT
+
+
 def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
@@ -230,6 +246,17 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--all-tests", action="store_true", help="run every test of a fault's operations, not only those of its expected requirements (shows collateral failures; slower)")
     st.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="where selftest.md/json go (default: reports)")
     st.set_defaults(handler=_cmd_selftest)
+
+    traffic = commands.add_parser(
+        "check-traffic",
+        help="check recorded traffic (a HAR file) against the contract, offline",
+        description="Run the contract checks on every exchange of a HAR file (exchanges.har of a run, a proxy's, a browser's "
+        "export): each violation says whether the client or the server broke the contract; requests outside the 17 operations "
+        "are counted as unchecked. Writes results.json and index.html; exits 1 when a violation is found, 2 on a bad file.",
+    )
+    traffic.add_argument("file", type=Path, metavar="FILE.har", help="the HAR 1.2 file")
+    traffic.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="where the reports go (default: reports)")
+    traffic.set_defaults(handler=_cmd_check_traffic)
 
     mock = commands.add_parser("mock", help="serve the stateful mock Kibana deployment")
     mock.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")

@@ -20,12 +20,13 @@ from typing import Any
 
 import pytest
 
-from . import __version__
+from . import __version__, har
 from .findings import Finding
 from .options import Settings
 from .keys import META_KEY
-from .report.artifacts import ALLURE_DIR, JUNIT_FILE, ReportFolder, ReportFolderError, sweep, write_reports
+from .report.artifacts import ALLURE_DIR, HAR_FILE, JUNIT_FILE, ReportFolder, ReportFolderError, sweep, write_chunks, write_reports
 from .report.coverage import excluded_lines, headline, missing_lines
+from .report.exchanges import exchange_dict
 from .report.results import FAILURE_TEXT_LIMIT, INSUFFICIENT_COVERAGE, OUTCOMES, TestRecord, build_results, reproduction_from
 from .suite.context import RunContext, new_context
 from .transport import TransportError
@@ -157,6 +158,14 @@ class Lifecycle:
         self.started = time.time()
         self.results: dict[str, Any] | None = None
         self.stopped: str | None = None
+        worker = getattr(config, "workerinput", {}).get("workerid", "c")
+        # --har: every exchange recorded (it costs about 3 ms of redaction per request, so it is asked for).
+        self.har = har.HarSpool(ctx.settings.report_dir, ctx.redactor, worker) if ctx.settings.har else None
+        self.worker_spools: list[har.SpoolInfo] = []
+        self.har_written = False
+        if self.har is not None:
+            ctx.wire.observers.append(self.har.observe)  # after the observer that learns issued secrets
+            ctx.wire.retried.append(self.har.observe)
 
     # --- per test ----------------------------------------------------------------------------
 
@@ -171,7 +180,7 @@ class Lifecycle:
         if not relevant:
             return
         redactor = self.ctx.redactor
-        record = TestRecord(_plain_nodeid(report.nodeid), meta.requirement, meta.category, meta.doc, list(meta.operations), duration=report.duration, finished_at=time.time())
+        record = TestRecord(plain_nodeid(report.nodeid), meta.requirement, meta.category, meta.doc, list(meta.operations), duration=report.duration, finished_at=time.time())
         exchanges = self.ctx.wire.recorder.take()
         record.divergences = redactor.data(self.ctx.divergences.take())
         if report.skipped:
@@ -179,7 +188,7 @@ class Lifecycle:
             record.skip_reason = redactor.text(_skip_reason(report))
         elif report.failed:
             self._classify(record, report, call, meta.requirement)
-            kept = [_exchange_dict(e) for e in exchanges[-EXCHANGES_KEPT:]]
+            kept = [exchange_dict(e) for e in exchanges[-EXCHANGES_KEPT:]]
             record.exchanges = redactor.data(kept)
             record.reproduction = redactor.text(kept[-1]["curl"]) if kept else reproduction_from(record.failure_text or "")
             _attach_for_allure(record)
@@ -270,6 +279,8 @@ class Lifecycle:
         self.ctx.footprint.merge(data.get("footprint", []))
         for secret in data.get("secrets", []):
             self.ctx.redactor.add(secret)
+        if data.get("har"):
+            self.worker_spools.append(har.SpoolInfo(**data["har"]))
 
     # --- the end -------------------------------------------------------------------------------
 
@@ -293,6 +304,7 @@ class Lifecycle:
                 "generated": dict(self.ctx.coverage.generated),
                 "footprint": self.ctx.footprint.as_list(),
                 "secrets": list(self.ctx.redactor.secrets),
+                "har": asdict(self.har.close()) if self.har is not None else None,
             }
             return
         if exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop:
@@ -321,7 +333,8 @@ class Lifecycle:
                 self.results["internal_error"] = outcome.internal_error
             if baseline and baseline["expired"] and self.results["verdict"] in ("conformant", INSUFFICIENT_COVERAGE):
                 self.results["verdict"] = "not conformant"
-            problems = write_reports(self.results, self.ctx.settings.report_dir, self.ctx.redactor)
+            problems = self._write_har(records)
+            problems += write_reports(self.results, self.ctx.settings.report_dir, self.ctx.redactor)
         except Exception as exc:  # the verdict must reach the user even when a report cannot be made
             problems = [f"internal error while writing the reports: {type(exc).__name__}: {self.ctx.redactor.text(str(exc))}"]
             self.results = self.results or {"verdict": "internal error", "counts": {}}
@@ -330,6 +343,30 @@ class Lifecycle:
             outcome.verdict = self.results.get("verdict")
             outcome.report_problems = problems
             outcome.report_dir = self.ctx.settings.report_dir
+
+    def _write_har(self, records: list[TestRecord]) -> list[str]:
+        """``exchanges.har`` from every process's spill file; each failure's exchanges learn their entry index."""
+        if self.har_written or self.har is None:
+            return []
+        self.har_written = True
+        spools = [self.har.close(), *self.worker_spools]
+        wanted = {e["har_id"] for r in records for e in r.exchanges if e.get("har_id")}
+        found: dict[str, int] = {}
+        path = self.ctx.settings.report_dir / HAR_FILE
+        try:
+            write_chunks(path, har.render(spools, __version__, wanted, found), self.ctx.redactor)
+        except OSError as exc:
+            return [f"cannot write {path}: {exc.strerror or exc}"]
+        finally:
+            har.remove(spools)
+        for record in records:
+            for e in record.exchanges:
+                if e.get("har_id") in found:
+                    e["har_entry"] = found[e["har_id"]]
+        if self.results is not None:
+            self.results["tests"] = [asdict(r) for r in sorted(records, key=lambda r: r.nodeid)]
+            self.results["har"] = {"file": HAR_FILE, "entries": sum(s.count for s in spools), "dropped": sum(s.dropped for s in spools)}
+        return []
 
     def _apply_gate(self, records: list[TestRecord]) -> dict[str, Any] | None:
         from .report.baseline import apply, entries_from_failures, write_baseline
@@ -431,27 +468,10 @@ def not_selected(settings: Settings) -> dict[str, str]:
     return found
 
 
-def _plain_nodeid(nodeid: str) -> str:
+def plain_nodeid(nodeid: str) -> str:
     """The node id without pytest-xdist's scheduling group ("...@put-fleet-settings"), which only workers see."""
     base, sep, group = nodeid.rpartition("@")
     return base if sep and "::" in base and "/" not in group and "[" not in group else nodeid
-
-
-def _exchange_dict(exchange: Any) -> dict[str, Any]:
-    """An exchange for a failure report: excerpts, and a curl line that reproduces it without credentials."""
-    from .report.exchanges import excerpt, to_curl
-
-    return {
-        "method": exchange.method,
-        "url": exchange.url,
-        "request_headers": dict(exchange.request_headers),
-        "request_body": excerpt(exchange.request_body),
-        "status": exchange.status,
-        "response_headers": dict(exchange.response_headers),
-        "response_body": excerpt(exchange.response_body, exchange.response_size),
-        "error": exchange.error,
-        "curl": to_curl(exchange),
-    }
 
 
 def _attach_for_allure(record: TestRecord) -> None:

@@ -57,6 +57,7 @@ OPTIONS = (
     Option("--allow-writes", "kibana_allow_writes", "KIBANA_CONFORMANCE_ALLOW_WRITES", "kibana_allow_writes", "accept that the suite writes to a target that is not on this machine", kind="bool"),
     Option("--max-rps", "kibana_max_rps", "KIBANA_CONFORMANCE_MAX_RPS", "kibana_max_rps", f"requests per second at most (default: {DEFAULT_REMOTE_RPS:g} for a target not on this machine, no limit on loopback)", kind="float", metavar="N"),
     Option("--resource", "kibana_resource", "KIBANA_CONFORMANCE_RESOURCES", "kibana_resources", "an existing resource on the target, NAME=VALUE (repeatable; comma-separated in the environment)", kind="list", metavar="NAME=VALUE"),
+    Option("--har", "kibana_har", "KIBANA_CONFORMANCE_HAR", "kibana_har", "record every exchange in REPORT_DIR/exchanges.har (HAR 1.2, redacted)", kind="bool"),
     Option("--report-dir", "kibana_report_dir", "KIBANA_CONFORMANCE_REPORT_DIR", "kibana_report_dir", f"where the reports go (default: {DEFAULT_REPORT_DIR})", kind="path", metavar="DIR"),
     Option("--baseline", "kibana_baseline", "KIBANA_CONFORMANCE_BASELINE", "kibana_baseline", "accepted deviations (YAML): covered failures do not fail the gate", kind="path", metavar="FILE"),
     Option("--baseline-prune", "kibana_baseline_prune", None, None, "rewrite --baseline without the entries whose checks pass now", kind="bool"),
@@ -169,6 +170,7 @@ class Settings:
     baseline_update: bool = False
     flavour: str | None = None
     mock_faults: tuple[str, ...] = ()
+    har: bool = False
     min_coverage: float | None = None
     shard: tuple[int, int] | None = None
     secrets: tuple[str, ...] = field(default=(), repr=False)
@@ -278,6 +280,7 @@ def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ())
         baseline_update=bool(values.get("kibana_baseline_update")),
         flavour=values.get("kibana_target_flavour"),
         mock_faults=tuple(values.get("kibana_mock_fault") or ()),
+        har=bool(values.get("kibana_har")),
         min_coverage=min_coverage,
         shard=shard,
         secrets=tuple(s for s in (api_key, password) if s),

@@ -19,7 +19,7 @@ from . import __version__
 from .catalog import load_catalog
 from .options import OPTIONS, Settings, SettingsError, build_settings, resolve_option
 from .keys import META_KEY, RUN_KEY, TestMeta
-from .lifecycle import Lifecycle, start_controller
+from .lifecycle import Lifecycle, plain_nodeid, start_controller
 from .suite.context import RunContext, new_context
 from .suite.resources import RESOURCE_NAMES, Resources
 
@@ -362,9 +362,10 @@ def _observe_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     if "allure" in sys.modules or request.config.pluginmanager.hasplugin("allure_pytest"):
         _label_for_allure(meta)
-    ctx.wire.recorder.start(request.node.nodeid)
+    ctx.wire.recorder.start(plain_nodeid(request.node.nodeid), meta.requirement)
     ctx.divergences.start()
     yield
+    ctx.wire.recorder.leave()
 
 
 def _label_for_allure(meta: TestMeta) -> None:

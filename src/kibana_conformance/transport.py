@@ -161,6 +161,9 @@ class Exchange:
     error: str | None = None
     attempts: int = 1
     test: str | None = None
+    requirement: str | None = None
+    request_size: int = 0
+    har_id: str | None = None  # set when the HAR spool keeps it
 
     BODY_KEPT = 64 * 1024
 
@@ -176,9 +179,17 @@ class Recorder:
         self._local = threading.local()
         self.test: str | None = None
 
-    def start(self, test: str | None) -> None:
+    def start(self, test: str | None, requirement: str | None = None) -> None:
         self._local.exchanges = []
         self._local.test = test
+        self._local.requirement = requirement
+
+    def current(self) -> tuple[str | None, str | None]:
+        return getattr(self._local, "test", None), getattr(self._local, "requirement", None)
+
+    def leave(self) -> None:
+        """The test is over: what is sent next (a restore at the end of the run) belongs to no test."""
+        self._local.test = self._local.requirement = None
 
     def take(self) -> list[Exchange]:
         exchanges = getattr(self._local, "exchanges", [])
@@ -187,6 +198,7 @@ class Recorder:
 
     def record(self, exchange: Exchange) -> None:
         exchange.test = getattr(self._local, "test", None)
+        exchange.requirement = getattr(self._local, "requirement", None)
         kept = getattr(self._local, "exchanges", None)
         if kept is None:
             kept = self._local.exchanges = []
@@ -260,6 +272,8 @@ class Wire:
         self.limiter = RateLimiter(rate) if rate else None
         self.recorder = Recorder()
         self.observers: list[Observer] = []
+        # Handed each attempt that is tried again (the HAR keeps every request put on the wire).
+        self.retried: list[Observer] = []
         # Set by the run: refuses a request before it is sent (read-only mode).
         self.guard: Callable[[str], None] | None = None
         self._client = self._new_client()
@@ -283,7 +297,7 @@ class Wire:
             attempts += 1
             if self.limiter is not None:
                 self.limiter.wait()
-            exchange = Exchange(method, url, header_list, content[: Exchange.BODY_KEPT], started=time.time(), attempts=attempts)
+            exchange = Exchange(method, url, header_list, content[: Exchange.BODY_KEPT], started=time.time(), attempts=attempts, request_size=len(content))
             began = time.monotonic()
             try:
                 response = self._send_once(method, url, header_list, content)
@@ -291,6 +305,7 @@ class Wire:
                 what = describe(exc, self.timeout)
                 exchange.error, exchange.duration = what, time.monotonic() - began
                 if attempts < MAX_ATTEMPTS and _may_retry_error(method, exc):
+                    self._retried(exchange)
                     continue
                 self._finish(exchange)
                 raise TransportError(exchange.request_line, what) from None
@@ -301,6 +316,7 @@ class Wire:
             exchange.response_size, exchange.duration = len(response.content), time.monotonic() - began
             wait = retry_after(response)
             if wait is not None and wait <= MAX_RETRY_AFTER and attempts < MAX_ATTEMPTS:
+                self._retried(exchange)
                 time.sleep(wait)
                 continue
             self._finish(exchange)
@@ -334,6 +350,11 @@ class Wire:
             raise
         finally:
             _deadline.at = None
+
+    def _retried(self, exchange: Exchange) -> None:
+        exchange.test, exchange.requirement = self.recorder.current()
+        for observe in self.retried:
+            observe(exchange)
 
     def _finish(self, exchange: Exchange) -> None:
         self.recorder.record(exchange)

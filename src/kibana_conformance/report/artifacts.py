@@ -35,9 +35,16 @@ class ReportFolderError(ValueError):
 
 def write_text(path: Path, text: str, redactor: Redactor) -> None:
     """The one way an artifact's text reaches the disk."""
+    write_chunks(path, (text,), redactor)
+
+
+def write_chunks(path: Path, chunks: Iterable[str], redactor: Redactor) -> None:
+    """An artifact written piece by piece (each piece redacted whole: a piece is a unit such as one HAR entry)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(redactor.text(text), encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        for chunk in chunks:
+            handle.write(redactor.text(chunk))
     os.replace(tmp, path)
 
 
@@ -97,6 +104,8 @@ class ReportFolder:
         self._lock()
         for name in RUN_OUTPUTS:
             (self.path / name).unlink(missing_ok=True)
+        for spill in self.path.glob(".exchanges-*.jsonl"):  # an interrupted run's HAR spill files
+            spill.unlink(missing_ok=True)
         allure = self.path / ALLURE_DIR
         if allure.is_dir():
             shutil.rmtree(allure, ignore_errors=True)

@@ -33,3 +33,19 @@ def to_curl(exchange: Any) -> str:
     if exchange.request_body:
         parts.append(f"--data-binary {_quote(excerpt(exchange.request_body))}")
     return " \\\n  ".join(parts)
+
+
+def exchange_dict(exchange: Any) -> dict[str, Any]:
+    """An exchange for a failure report: excerpts, and a curl line that reproduces it without credentials."""
+    return {
+        "method": exchange.method,
+        "url": exchange.url,
+        "request_headers": dict(exchange.request_headers),
+        "request_body": excerpt(exchange.request_body),
+        "status": exchange.status,
+        "response_headers": dict(exchange.response_headers),
+        "response_body": excerpt(exchange.response_body, exchange.response_size),
+        "error": exchange.error,
+        "curl": to_curl(exchange),
+        "har_id": exchange.har_id,
+    }

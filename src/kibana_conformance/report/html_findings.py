@@ -139,12 +139,19 @@ def exchange(e: dict[str, Any]) -> str:
     return (
         '<div class="exchange">'
         f'<p class="ex-line"><strong>{esc(e.get("method"))}</strong> <code>{esc(e.get("url"))}</code> '
-        f'<span class="st-code {tone}">{esc(status if status is not None else "no answer")}</span></p>{error}'
+        f'<span class="st-code {tone}">{esc(status if status is not None else "no answer")}</span>{_har_link(e)}</p>{error}'
         '<div class="ex-grid">'
         f'<div><span class="lbl">Request</span>{_headers(e.get("request_headers"))}{_body(e.get("request_body"))}</div>'
         f'<div><span class="lbl">Response</span>{_headers(e.get("response_headers"))}{_body(e.get("response_body"))}</div>'
         "</div></div>"
     )
+
+
+def _har_link(e: dict[str, Any]) -> str:
+    """Where the exchange is in exchanges.har (its index in log.entries, and its _id)."""
+    if e.get("har_entry") is None:
+        return ""
+    return f' <a class="har" href="exchanges.har" title="_id {esc(e.get("har_id"))}">exchanges.har entry {esc(e.get("har_entry"))}</a>'
 
 
 def _headers(headers: Any) -> str:

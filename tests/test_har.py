@@ -1,0 +1,140 @@
+"""exchanges.har: every request of a run (property tests included, across pytest-xdist workers),
+with its test and requirement, no credential and no issued secret, bodies cut past the limit,
+and each failure of the report pointing at its entries."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kibana_conformance import har
+from kibana_conformance.mock.config import MockConfig
+from kibana_conformance.mock.server import MockServer
+from kibana_conformance.redaction import Redactor
+from kibana_conformance.transport import Exchange
+
+PASSWORD = "kct-har-P4ssw0rd!"
+FAULT = "logstash-put-answers-pipeline"
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A failing run (one fault) over two areas on two workers, against a mock this test can ask afterwards."""
+    folder = tmp_path_factory.mktemp("har")
+    issued: list[str] = []
+
+    def watch(app):  # an ASGI middleware that keeps the API keys the mock issues (it never stores their secret)
+        async def watched(scope, receive, send):
+            async def sending(message):
+                if message["type"] == "http.response.body":
+                    issued.extend(m.decode() for m in re.findall(rb'"encoded":\s*"([^"]+)"', message.get("body", b"")))
+                await send(message)
+
+            await app(scope, receive, sending)
+
+        return watched
+
+    with MockServer(MockConfig(password=PASSWORD, faults=(FAULT,)), wrap=watch) as mock:
+        result = subprocess.run(
+            [
+                sys.executable, "-m", "kibana_conformance.cli", "run", "--base-url", mock.url, "--username", "elastic", "--password", PASSWORD,
+                "--max-examples", "5", "--area", "apm,logstash", "-n", "2", "--har", "--report-dir", str(folder),
+            ],
+            cwd=folder, capture_output=True, text=True, timeout=600,
+        )
+        auth = ("elastic", PASSWORD)
+        stats = httpx.get(f"{mock.url}/_mock/stats", auth=auth).json()
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
+    return {"folder": folder, "stats": stats, "issued": issued, "printed": result.stdout + result.stderr}
+
+
+def test_every_request_of_the_run_is_an_entry_with_its_test_and_requirement(recorded: dict) -> None:
+    log = json.loads((recorded["folder"] / "exchanges.har").read_text())["log"]
+    entries = log["entries"]
+    assert log["version"] == "1.2" and "64 KiB" in log["comment"]
+    # The mock counted every answer it served outside its control plane; the HAR has one entry per answer.
+    api = [e for e in entries if "/_mock/" not in e["request"]["url"]]
+    assert len(api) == recorded["stats"]["requests"]
+    assert not list(recorded["folder"].glob(".exchanges-*"))  # the spill files are gone
+    ids = [e["_id"] for e in entries]
+    assert len(set(ids)) == len(ids) and {i.split("-")[0] for i in ids} >= {"gw0", "gw1"}  # both workers' entries reached the controller
+    properties = [e for e in entries if (e["_nodeid"] or "").startswith("suites/test_properties.py")]
+    assert properties and all(e["_requirement"] == "SCHEMA-PROPERTIES" for e in properties)
+    assert all("@" not in (e["_nodeid"] or "") for e in entries)  # the node ids of results.json, without xdist's group
+    assert any(e["_requirement"] and e["_requirement"].startswith("APM") for e in entries)
+
+
+def test_no_credential_and_no_issued_key_is_in_the_har(recorded: dict) -> None:
+    text = (recorded["folder"] / "exchanges.har").read_text()
+    token = base64.b64encode(f"elastic:{PASSWORD}".encode()).decode()
+    assert PASSWORD not in text and token not in text
+    encoded = recorded["issued"]
+    assert encoded, "the run created APM agent keys"
+    assert [k for k in encoded if k in text] == []
+
+
+def test_each_failure_of_the_report_points_at_its_entries(recorded: dict) -> None:
+    folder = recorded["folder"]
+    entries = json.loads((folder / "exchanges.har").read_text())["log"]["entries"]
+    results = json.loads((folder / "results.json").read_text())
+    failed = [t for t in results["tests"] if t["outcome"] == "failed"]
+    assert failed
+    linked = 0
+    for test in failed:
+        for exchange in test["exchanges"]:
+            if exchange.get("har_entry") is not None:
+                entry = entries[exchange["har_entry"]]
+                assert entry["_id"] == exchange["har_id"] and entry["_nodeid"] == test["nodeid"]
+                assert entry["request"]["method"] == exchange["method"]
+                linked += 1
+    assert linked
+    assert "exchanges.har entry " in (folder / "index.html").read_text()
+    assert results["har"]["entries"] == len(entries)
+
+
+def _exchange(body: bytes) -> Exchange:
+    return Exchange(
+        "POST", "http://127.0.0.1:1/api/x?a=1", [("Authorization", "Basic c2VjcmV0"), ("content-type", "application/json")], body[: Exchange.BODY_KEPT],
+        started=time.time(), status=200, response_headers=[("content-type", "application/json")], response_body=b'{"ok": true}', response_size=12,
+        request_size=len(body),
+    )
+
+
+def test_a_long_body_is_cut_and_says_so_and_the_spool_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    long = b'"' + b"x" * (200 * 1024) + b'"'
+    entry = har.entry(_exchange(long), "c-1")
+    assert entry["_truncated"] is True and entry["request"]["bodySize"] == len(long)
+    assert len(entry["request"]["postData"]["text"]) == har.BODY_LIMIT
+    assert entry["request"]["headers"][0]["value"] == "Basic [REDACTED]"
+    assert entry["request"]["queryString"] == [{"name": "a", "value": "1"}]
+    assert "_truncated" not in har.entry(_exchange(b"{}"), "c-2")
+    monkeypatch.setattr(har, "MAX_ENTRIES", 3)
+    spool = har.HarSpool(tmp_path, Redactor(), "c")
+    for _ in range(5):
+        spool.observe(_exchange(b"{}"))
+    info = spool.close()
+    found: dict[str, int] = {}
+    text = "".join(har.render([info], "0", {"c-2"}, found))
+    log = json.loads(text)["log"]
+    assert len(log["entries"]) == 3 and info.dropped == 2 and "2 later entries were not kept" in log["comment"]
+    assert found == {"c-2": 1}
+
+
+def test_without_the_option_no_exchanges_are_recorded(tmp_path: Path) -> None:
+    """Recording costs redaction time on every request: it happens only when --har asks for it."""
+    folder = tmp_path / "reports"
+    result = subprocess.run(
+        [sys.executable, "-m", "kibana_conformance.cli", "run", "--operation", "get-cases-configure", "--max-examples", "2", "--report-dir", str(folder)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert not (folder / "exchanges.har").exists()
+    assert not [p for p in folder.rglob("*") if "spool" in p.name or p.suffix == ".jsonl"]
