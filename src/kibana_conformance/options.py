@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .authz import Principal, PrincipalError, parse_principal
 from .catalog import load_catalog
 
 SPACE_ID = re.compile(r"^[a-z0-9_-]+$")
@@ -56,6 +57,7 @@ OPTIONS = (
     Option("--allow-writes", "kibana_allow_writes", "KIBANA_CONFORMANCE_ALLOW_WRITES", "kibana_allow_writes", "accept that the suite writes to a target that is not on this machine", kind="bool"),
     Option("--max-rps", "kibana_max_rps", "KIBANA_CONFORMANCE_MAX_RPS", "kibana_max_rps", f"requests per second at most (default: {DEFAULT_REMOTE_RPS:g} for a target not on this machine, no limit on loopback)", kind="float", metavar="N"),
     Option("--resource", "kibana_resource", "KIBANA_CONFORMANCE_RESOURCES", "kibana_resources", "an existing resource on the target, NAME=VALUE (repeatable; comma-separated in the environment)", kind="list", metavar="NAME=VALUE"),
+    Option("--principal", "kibana_principal", "KIBANA_CONFORMANCE_PRINCIPALS", "kibana_principals", "credentials of a principal holding exactly the named privileges, NAME=ApiKey:KEY or NAME=basic:USER:PASSWORD (repeatable; comma-separated in the environment; README, section Authorization)", kind="list", secret=True, metavar="NAME=CREDENTIALS"),
     Option("--report-dir", "kibana_report_dir", "KIBANA_CONFORMANCE_REPORT_DIR", "kibana_report_dir", f"where the reports go (default: {DEFAULT_REPORT_DIR})", kind="path", metavar="DIR"),
     Option("--baseline", "kibana_baseline", "KIBANA_CONFORMANCE_BASELINE", "kibana_baseline", "accepted deviations (YAML): covered failures do not fail the gate", kind="path", metavar="FILE"),
     Option("--baseline-prune", "kibana_baseline_prune", None, None, "rewrite --baseline without the entries whose checks pass now", kind="bool"),
@@ -165,6 +167,7 @@ class Settings:
     baseline_update: bool = False
     flavour: str | None = None
     mock_faults: tuple[str, ...] = ()
+    principals: tuple[Principal, ...] = field(default=(), repr=False)
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
     @property
@@ -179,6 +182,9 @@ class Settings:
         if self.max_rps is not None:
             return self.max_rps
         return None if self.on_loopback else DEFAULT_REMOTE_RPS
+
+    def principal(self, name: str) -> Principal | None:
+        return next((p for p in self.principals if p.name == name), None)
 
     @property
     def credentials_kind(self) -> str:
@@ -242,6 +248,7 @@ def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ())
     if values.get("kibana_read_only") and values.get("kibana_allow_writes"):
         raise SettingsError("use either --read-only or --allow-writes, not both")
     resources = tuple(parse_resource(text, resource_names) for text in values.get("kibana_resource") or [])
+    principals = parse_principals(values.get("kibana_principal") or [])
     if values.get("kibana_baseline_prune") and not values.get("kibana_baseline"):
         raise SettingsError("--baseline-prune needs --baseline FILE")
     return Settings(
@@ -267,8 +274,22 @@ def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ())
         baseline_update=bool(values.get("kibana_baseline_update")),
         flavour=values.get("kibana_target_flavour"),
         mock_faults=tuple(values.get("kibana_mock_fault") or ()),
-        secrets=tuple(s for s in (api_key, password) if s),
+        principals=principals,
+        secrets=tuple(s for s in (api_key, password, *(secret for p in principals for secret in p.secrets)) if s),
     )
+
+
+def parse_principals(texts: list[str]) -> tuple[Principal, ...]:
+    principals: dict[str, Principal] = {}
+    for text in texts:
+        try:
+            principal = parse_principal(text)
+        except PrincipalError as exc:
+            raise SettingsError(f"--principal: {exc}") from None
+        if principal.name in principals:
+            raise SettingsError(f"--principal: {principal.name!r} is given twice")
+        principals[principal.name] = principal
+    return tuple(principals.values())
 
 
 def parse_resource(text: str, names: tuple[str, ...] = ()) -> tuple[str, str]:
