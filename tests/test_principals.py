@@ -109,3 +109,35 @@ def test_a_bad_principal_is_a_usage_error(suite: pytest.Pytester) -> None:
     assert "--principal: expected NAME=ApiKey:KEY or NAME=basic:USER:PASSWORD" in result.stderr.str()
     assert "Traceback" not in result.stderr.str()
     assert "s3cret" not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_live_run_uses_the_given_principals_skips_the_others_and_leaks_no_secret(tmp_path, mock_server: MockServer) -> None:
+    import base64
+    import subprocess
+    import sys
+
+    from kibana_conformance.mock.config import principal_user
+
+    lists, none = principal_user("lists-all"), principal_user("none")
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "kibana_conformance.cli", "run", "--base-url", mock_server.url, "--username", USERNAME, "--password", PASSWORD,
+            "--principal", f"lists-all=basic:{lists.username}:{lists.password}", "--principal", f"none=basic:{none.username}:{none.password}",
+            "--operation", "put-exception-lists-items,get-fleet-epm-packages", "--report-dir", str(tmp_path / "reports"),
+            "--", "-k", "authorization", "-rs",
+        ],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    printed = result.stdout + result.stderr
+    assert result.returncode == 0, printed[-3000:]
+    assert "needs the principal 'integrations-read', and none was given: pass --principal integrations-read=ApiKey:KEY" in printed
+    assert "needs the principal 'lists-all'" not in printed
+    import json
+
+    results = json.loads((tmp_path / "reports" / "results.json").read_text())
+    text = json.dumps(results)
+    assert '"authorization"' in text
+    files = [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]
+    for secret in (lists.password, none.password, base64.b64encode(f"{lists.username}:{lists.password}".encode()).decode()):
+        assert secret not in printed
+        assert [str(p) for p in files if secret.encode() in p.read_bytes()] == []
