@@ -9,15 +9,30 @@ from dataclasses import replace
 from typing import Any
 
 from . import fixture_ids
+from .authz import SEEDED_PRINCIPALS, Principal
 from .options import Settings
 
 def embedded_settings(settings: Settings) -> Settings:
-    """Without credentials of its own, a run against the bundled mock uses the mock's default user."""
+    """Without credentials of its own, a run against the bundled mock uses the mock's default user; the
+    principals it was not given are the mock's seeded users (one per privilege, docs/mock-fixtures.md)."""
     from .mock.config import DEFAULT_PASSWORD, DEFAULT_USERNAME
 
+    settings = _with_seeded_principals(settings)
     if settings.api_key or settings.username:
         return settings
-    return replace(settings, username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD, secrets=(DEFAULT_PASSWORD,))
+    return replace(settings, username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD, secrets=(*settings.secrets, DEFAULT_PASSWORD))
+
+
+def _with_seeded_principals(settings: Settings) -> Settings:
+    from .mock.config import principal_user
+
+    given = {p.name for p in settings.principals}
+    seeded = []
+    for name in SEEDED_PRINCIPALS:
+        if name not in given:
+            user = principal_user(name)
+            seeded.append(Principal(name, username=user.username, password=user.password))
+    return replace(settings, principals=(*settings.principals, *seeded), secrets=(*settings.secrets, *(p.password for p in seeded if p.password)))
 
 
 def start_mock(settings: Settings) -> tuple[str, Settings, Callable[[], None], Callable[[], dict[str, Any]]]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .authz import Principal, PrincipalError, parse_principal
 from .catalog import load_catalog
 
 SPACE_ID = re.compile(r"^[a-z0-9_-]+$")
@@ -58,6 +59,7 @@ OPTIONS = (
     Option("--max-rps", "kibana_max_rps", "KIBANA_CONFORMANCE_MAX_RPS", "kibana_max_rps", f"requests per second at most (default: {DEFAULT_REMOTE_RPS:g} for a target not on this machine, no limit on loopback)", kind="float", metavar="N"),
     Option("--resource", "kibana_resource", "KIBANA_CONFORMANCE_RESOURCES", "kibana_resources", "an existing resource on the target, NAME=VALUE (repeatable; comma-separated in the environment)", kind="list", metavar="NAME=VALUE"),
     Option("--har", "kibana_har", "KIBANA_CONFORMANCE_HAR", "kibana_har", "record every exchange in REPORT_DIR/exchanges.har (HAR 1.2, redacted)", kind="bool"),
+    Option("--principal", "kibana_principal", "KIBANA_CONFORMANCE_PRINCIPALS", "kibana_principals", "credentials of a principal holding exactly the named privileges, NAME=ApiKey:KEY or NAME=basic:USER:PASSWORD (repeatable; comma-separated in the environment; README, section Authorization)", kind="list", secret=True, metavar="NAME=CREDENTIALS"),
     Option("--report-dir", "kibana_report_dir", "KIBANA_CONFORMANCE_REPORT_DIR", "kibana_report_dir", f"where the reports go (default: {DEFAULT_REPORT_DIR})", kind="path", metavar="DIR"),
     Option("--baseline", "kibana_baseline", "KIBANA_CONFORMANCE_BASELINE", "kibana_baseline", "accepted deviations (YAML): covered failures do not fail the gate", kind="path", metavar="FILE"),
     Option("--baseline-prune", "kibana_baseline_prune", None, None, "rewrite --baseline without the entries whose checks pass now", kind="bool"),
@@ -173,6 +175,7 @@ class Settings:
     har: bool = False
     min_coverage: float | None = None
     shard: tuple[int, int] | None = None
+    principals: tuple[Principal, ...] = field(default=(), repr=False)
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
     @property
@@ -187,6 +190,9 @@ class Settings:
         if self.max_rps is not None:
             return self.max_rps
         return None if self.on_loopback else DEFAULT_REMOTE_RPS
+
+    def principal(self, name: str) -> Principal | None:
+        return next((p for p in self.principals if p.name == name), None)
 
     @property
     def credentials_kind(self) -> str:
@@ -254,6 +260,7 @@ def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ())
     if min_coverage is not None and min_coverage > 100:
         raise SettingsError(f"--min-coverage: expected a percentage up to 100, got {min_coverage:g}")
     shard = parse_shard(values["kibana_shard"]) if values.get("kibana_shard") else None
+    principals = parse_principals(values.get("kibana_principal") or [])
     if values.get("kibana_baseline_prune") and not values.get("kibana_baseline"):
         raise SettingsError("--baseline-prune needs --baseline FILE")
     return Settings(
@@ -283,7 +290,8 @@ def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ())
         har=bool(values.get("kibana_har")),
         min_coverage=min_coverage,
         shard=shard,
-        secrets=tuple(s for s in (api_key, password) if s),
+        principals=principals,
+        secrets=tuple(s for s in (api_key, password, *(secret for p in principals for secret in p.secrets)) if s),
     )
 
 
@@ -293,6 +301,19 @@ def parse_shard(text: str) -> tuple[int, int]:
     if not sep or not k.isdigit() or not n.isdigit() or not 1 <= int(k) <= int(n):
         raise SettingsError(f"--shard: expected K/N with 1 <= K <= N (e.g. 2/4), got {text!r}")
     return int(k), int(n)
+
+
+def parse_principals(texts: list[str]) -> tuple[Principal, ...]:
+    principals: dict[str, Principal] = {}
+    for text in texts:
+        try:
+            principal = parse_principal(text)
+        except PrincipalError as exc:
+            raise SettingsError(f"--principal: {exc}") from None
+        if principal.name in principals:
+            raise SettingsError(f"--principal: {principal.name!r} is given twice")
+        principals[principal.name] = principal
+    return tuple(principals.values())
 
 
 def parse_resource(text: str, names: tuple[str, ...] = ()) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from . import __version__
+from .authz import Principal
 from .catalog import load_catalog
 from .options import OPTIONS, Settings, SettingsError, build_settings, resolve_option
 from .keys import META_KEY, RUN_KEY, TestMeta
@@ -101,7 +102,10 @@ def _worker_context(settings: Settings, worker: dict[str, Any]) -> RunContext:
     from dataclasses import replace
 
     if worker["kct_embedded"]:
-        settings = replace(settings, **worker["kct_settings"])
+        chosen = dict(worker["kct_settings"])
+        chosen["secrets"] = tuple(chosen.get("secrets", ()))
+        chosen["principals"] = tuple(Principal(*values) for values in chosen.get("principals", ()))
+        settings = replace(settings, **chosen)
     ctx = new_context(
         settings, worker["kct_base_url"], worker["kct_resources"], embedded=worker["kct_embedded"], seed=worker["kct_seed"], run_id=worker["kct_run_id"], workers=worker.get("workercount", 1)
     )
@@ -120,7 +124,14 @@ def pytest_configure_node(node: Any) -> None:
             kct_kibana_version=ctx.kibana_version,
             kct_embedded=ctx.embedded,
             # The embedded run's credentials were chosen by the controller (the mock's default user).
-            kct_settings={"username": ctx.settings.username, "password": ctx.settings.password, "secrets": ctx.settings.secrets} if ctx.embedded else {},
+            kct_settings={
+                "username": ctx.settings.username,
+                "password": ctx.settings.password,
+                "secrets": list(ctx.settings.secrets),
+                "principals": [list(p.as_tuple()) for p in ctx.settings.principals],
+            }
+            if ctx.embedded
+            else {},
             kct_resources=ctx.resources.as_dict(),
         )
 

@@ -31,7 +31,7 @@ from .multipart import parse_multipart
 from .state import DEFAULT_SPACE, SPACE_ID, StateError, Store
 from .status import status_body
 
-STAGES = ("authenticate", "check_xsrf", "check_version", "validate", "handle", "finish")
+STAGES = ("authenticate", "check_xsrf", "authorize", "check_version", "validate", "handle", "finish")
 MULTIPART = "multipart/form-data"
 # Parsing a body takes time in proportion to its size (a 25 MB upload, about 2 s): bodies above
 # this size are handled in a worker thread so that the event loop goes on serving other clients.
@@ -105,6 +105,8 @@ class MockKibana:
             headers={k.lower(): v for k, v in request.headers.items()},
             raw_body=b"",
             store=self.store,
+            path=api_path,
+            query_string=request.scope.get("query_string", b"").decode("latin-1"),
         )
         limit = self.config.upload_max_bytes if _accepts(op.request_body, MULTIPART) else self.config.max_body_bytes
         too_large = False
@@ -120,6 +122,7 @@ class MockKibana:
         try:
             self._stage("authenticate", call, lambda: pipeline.authenticate(call, self.config))
             self._stage("check_xsrf", call, lambda: pipeline.check_xsrf(call))
+            self._stage("authorize", call, lambda: pipeline.authorize(call))
             self._stage("check_version", call, lambda: pipeline.check_version(call))
             if too_large:
                 raise KibanaError(413, f"Payload content length greater than maximum allowed: {limit}")

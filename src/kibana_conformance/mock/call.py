@@ -31,6 +31,9 @@ class Call:
     raw_body: bytes
     store: Store
     user: str | None = None
+    privileges: frozenset[str] | None = None  # what the caller holds; None for a superuser
+    path: str = ""  # the API path as sent, without a space prefix (Kibana's 403 messages name it)
+    query_string: str = ""
     api_version: str | None = None
     query: dict[str, Any] = field(default_factory=dict)
     body: Any = None

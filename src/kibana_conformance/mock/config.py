@@ -6,6 +6,8 @@ import base64
 import binascii
 from dataclasses import dataclass, field
 
+from ..authz import SEEDED_PRINCIPALS, privileges_of
+
 DEFAULT_USERNAME = "elastic"
 DEFAULT_PASSWORD = "changeme"
 KIBANA_MAX_PAYLOAD = 1_048_576
@@ -29,6 +31,25 @@ def decode_api_key(encoded: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class MockUser:
+    """A user of the mock holding exactly ``privileges`` (Kibana API privileges, the APM ones, the Cases read ones)."""
+
+    username: str
+    password: str
+    privileges: frozenset[str]
+
+
+def principal_user(name: str) -> MockUser:
+    """The seeded user of a principal, with deterministic credentials (docs/mock-fixtures.md)."""
+    username = "kct_" + name.replace(":", "_")
+    return MockUser(username, f"{username}-changeme", privileges_of(name))
+
+
+def seeded_users() -> tuple[MockUser, ...]:
+    return tuple(principal_user(name) for name in SEEDED_PRINCIPALS)
+
+
+@dataclass(frozen=True)
 class MockConfig:
     username: str = DEFAULT_USERNAME
     password: str = DEFAULT_PASSWORD
@@ -36,6 +57,8 @@ class MockConfig:
     max_body_bytes: int = KIBANA_MAX_PAYLOAD
     upload_max_bytes: int = UPLOAD_MAX_PAYLOAD
     faults: tuple[str, ...] = field(default=())
+    # Users with limited privileges, besides the superuser above (who holds every privilege).
+    users: tuple[MockUser, ...] = field(default_factory=seeded_users)
 
     @property
     def accepted_api_keys(self) -> frozenset[str]:

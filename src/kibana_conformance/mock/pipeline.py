@@ -1,6 +1,6 @@
 """The steps Kibana takes for every API request, in Kibana's order.
 
-authenticate -> check_xsrf -> check_version -> validate -> handle -> finish. Each step is a
+authenticate -> check_xsrf -> authorize -> check_version -> validate -> handle -> finish. Each step is a
 plain function of the call, so a fault (see ``faults/``) can wrap any one of them for
 one operation.
 """
@@ -14,6 +14,7 @@ import json
 import re
 from typing import Any
 
+from ..authz import forbidden_message, missing_privileges, route_allows
 from ..catalog import API_VERSION
 from .call import Call, Reply
 from .config import MockConfig, decode_api_key
@@ -57,6 +58,10 @@ def authenticate(call: Call, config: MockConfig) -> None:
         if hmac.compare_digest(username.encode(), config.username.encode()) and hmac.compare_digest(password.encode(), config.password.encode()):
             call.user = username
             return
+        for user in config.users:
+            if hmac.compare_digest(username.encode(), user.username.encode()) and hmac.compare_digest(password.encode(), user.password.encode()):
+                call.user, call.privileges = username, user.privileges
+                return
         raise _security_exception(username)
     if scheme.lower() == "apikey":
         if any(hmac.compare_digest(credentials.encode(), key.encode()) for key in config.accepted_api_keys):
@@ -65,6 +70,15 @@ def authenticate(call: Call, config: MockConfig) -> None:
             return
         raise _unauthorized("[security_exception\n\tRoot causes:\n\t\tsecurity_exception: unable to authenticate with provided credentials]: unable to authenticate with provided credentials")
     raise _unauthorized()
+
+
+def authorize(call: Call) -> None:
+    """The route's required privileges (Kibana checks them after authentication and the xsrf header,
+    before the route's own validation); APM and Cases check theirs in their handlers."""
+    if route_allows(call.op.id, call.privileges):
+        return
+    path = call.path + (f"?{call.query_string}" if call.query_string else "")
+    raise KibanaError(403, forbidden_message(call.method, path, missing_privileges(call.op.id, call.privileges or frozenset())))
 
 
 def check_xsrf(call: Call) -> None:

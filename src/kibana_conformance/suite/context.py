@@ -106,6 +106,7 @@ def new_context(
 ) -> RunContext:
     """A run's context; the user's ``--resource`` values override ``resources`` (the defaults)."""
     pairs = [(settings.username, settings.password)] if settings.username and settings.password else []
+    pairs += [(p.username, p.password) for p in settings.principals if p.username and p.password]
     return RunContext(
         settings=settings,
         base_url=base_url,

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import httpx
+import pytest
 
 from ..options import Settings
 from ..transport import Wire
@@ -21,6 +22,13 @@ def encode_api_key(key: str) -> str:
 
 def basic_header(username: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def principal_missing_reason(name: str) -> str:
+    return (
+        f"needs the principal {name!r}, and none was given: pass --principal {name}=ApiKey:KEY "
+        "(or =basic:USER:PASSWORD) with credentials holding exactly those privileges (README, section Authorization)"
+    )
 
 
 class Target:
@@ -43,6 +51,15 @@ class Target:
         if settings.username:
             return {"Authorization": basic_header(settings.username, settings.password or "")}
         return {}
+
+    def principal_header(self, name: str) -> dict[str, str]:
+        """The credentials of the principal ``name``; a test that needs one the run was not given is skipped."""
+        principal = self.settings.principal(name)
+        if principal is None:
+            pytest.skip(principal_missing_reason(name))
+        if principal.api_key:
+            return {"Authorization": f"ApiKey {encode_api_key(principal.api_key)}"}
+        return {"Authorization": basic_header(principal.username or "", principal.password or "")}
 
     def wrong_auth_header(self, kind: str | None = None) -> dict[str, str]:
         """Wrong credentials of the given kind ("basic", "apikey", or "apikey-clear": id:key not Base64-encoded; default: the configured kind)."""
@@ -76,7 +93,8 @@ class Target:
         uses: Iterable[str] = (),
         expect_missing: bool = False,
     ) -> httpx.Response:
-        """Send a request to an API path; ``auth`` is "valid", "none", or "wrong" (optionally "wrong-KIND", see :meth:`wrong_auth_header`).
+        """Send a request to an API path; ``auth`` is "valid", "none", "wrong" (optionally "wrong-KIND", see :meth:`wrong_auth_header`),
+        or "as:NAME" for the credentials of the principal NAME (see :meth:`principal_header`).
 
         A 404 to a request that names one of the run's resources (in its path, or in ``uses``)
         skips the test with the one reason for a missing resource, unless ``expect_missing`` or
@@ -86,6 +104,8 @@ class Target:
         sent: dict[str, str] = {}
         if auth == "valid":
             sent.update(self.auth_header)
+        elif auth.startswith("as:"):
+            sent.update(self.principal_header(auth[3:]))
         elif auth.startswith("wrong"):
             sent.update(self.wrong_auth_header(auth.partition("-")[2] or None))
         if xsrf:

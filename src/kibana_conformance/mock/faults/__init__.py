@@ -5,7 +5,7 @@ A fault wraps one pipeline stage (see ``pipeline.py``) for one or more operation
 change its outcome, or not call it at all. ``kibana-conformance mock --fault NAME``
 and ``MockConfig(faults=(NAME,))`` switch faults on.
 
-Stages: ``authenticate``, ``check_xsrf``, ``check_version`` and ``validate`` raise
+Stages: ``authenticate``, ``check_xsrf``, ``authorize``, ``check_version`` and ``validate`` raise
 ``KibanaError`` to refuse a call (skipping ``proceed()`` skips the check); ``handle`` returns
 the handler's ``Reply``; ``finish`` gets the reply as ``extra[0]`` and returns it. A reply's
 body is already JSON bytes: read it with :func:`reply_json` and write it back with
@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import KibanaError
 
-STAGES = ("authenticate", "check_xsrf", "check_version", "validate", "handle", "finish")
+STAGES = ("authenticate", "check_xsrf", "authorize", "check_version", "validate", "handle", "finish")
 
 
 @dataclass(frozen=True)
