@@ -69,6 +69,25 @@ def catalogue_only(config: pytest.Config) -> bool:
     return any(getattr(plugin, CATALOGUE, False) is True for plugin in config.pluginmanager.get_plugins())
 
 
+def _node_ids_from_the_suites(config: pytest.Config) -> None:
+    """`kibana-conformance run` shows test ids as the report does (suites/...), not relative to the
+    working folder (../.venv/lib/python3.11/site-packages/suites/...); a plain pytest run keeps pytest's."""
+    from .lifecycle import outcome_of
+
+    if outcome_of(config) is None:
+        return
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.startpath = config.rootpath
+    config.cwd_relative_nodeid = lambda nodeid: nodeid  # type: ignore[method-assign]  # this run's config only
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if RUN_KEY in session.config.stash and not hasattr(session.config, "workerinput"):
+        _node_ids_from_the_suites(session.config)
+
+
 def activate(config: pytest.Config) -> RunContext | None:
     """Resolve the options and set up the run (the bundled mock, the preflight check, the report folder)."""
     if RUN_KEY in config.stash:
