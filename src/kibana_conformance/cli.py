@@ -52,7 +52,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_mock(args: argparse.Namespace) -> int:
-    from .mock.config import MockConfig
+    from .mock.config import MockConfig, UsersFileError, load_users, seeded_users
     from .mock.faults import catalogue, resolve_faults
     from .mock.server import serve
 
@@ -67,7 +67,13 @@ def _cmd_mock(args: argparse.Namespace) -> int:
         resolve_faults(args.fault)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    config = MockConfig(username=args.username, password=args.password, api_keys=tuple(args.api_key), faults=tuple(args.fault))
+    users = seeded_users()
+    if args.users is not None:
+        try:
+            users += load_users(args.users)
+        except UsersFileError as exc:
+            raise UsageError(str(exc)) from None
+    config = MockConfig(username=args.username, password=args.password, api_keys=tuple(args.api_key), faults=tuple(args.fault), users=users)
     try:
         serve(config, args.host, args.port)
     except OSError as exc:
@@ -264,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     mock.add_argument("--username", default=DEFAULT_USERNAME, help=f"basic-auth user it accepts (default: {DEFAULT_USERNAME})")
     mock.add_argument("--password", default=DEFAULT_PASSWORD, help="basic-auth password it accepts (default: changeme)")
     mock.add_argument("--api-key", action="append", default=[], metavar="KEY", help="an API key it accepts, encoded or as id:key (repeatable)")
+    mock.add_argument("--users", type=Path, metavar="FILE", help="more users, JSON or YAML: a list of {username, password, privileges: [...]} (README, section Authorization)")
     mock.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault (repeatable; see --list-faults)")
     mock.add_argument("--list-faults", action="store_true", help="list the known faults and exit")
     mock.add_argument("--json", action="store_true", help="with --list-faults: as JSON (name, description, operations, expected requirements)")

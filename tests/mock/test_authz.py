@@ -102,3 +102,35 @@ def test_case_settings_refuse_a_caller_who_reads_no_owner(api: httpx.Client, moc
 def test_the_superuser_keeps_every_privilege(api: httpx.Client) -> None:
     assert api.put("/api/fleet/settings", json={}).status_code == 200
     assert len(api.get("/api/cases/configure").json()) == 3
+
+
+def test_users_from_a_file_hold_exactly_their_privileges(tmp_path) -> None:
+    from kibana_conformance.mock import MockConfig
+    from kibana_conformance.mock.config import load_users, seeded_users
+
+    users_file = tmp_path / "users.yaml"
+    users_file.write_text("- username: ops\n  password: ops-pw\n  privileges: [fleet-settings-read]\n")
+    with MockServer(MockConfig(users=seeded_users() + load_users(users_file))) as mock:
+        ops = httpx.Client(base_url=mock.url, auth=("ops", "ops-pw"), headers={"kbn-xsrf": "t"})
+        assert ops.get(f"/api/fleet/outputs/{fixture_ids.OUTPUT_ID}").status_code == 200
+        refused = ops.put("/api/fleet/settings", json={})
+        assert refused.status_code == 403 and "fleet-settings-all" in refused.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- username: a\n  password: b\n  privileges: [root]\n", "entry 1: unknown privilege 'root'"),
+        ("- username: a\n  privileges: []\n", "entry 1 needs exactly username, password and privileges"),
+        ("username: a\n", "holds a list of {username, password, privileges}"),
+        ("- [unclosed\n", "is not valid JSON or YAML"),
+    ],
+)
+def test_a_bad_users_file_is_one_line_and_exit_2(tmp_path, capsys: pytest.CaptureFixture[str], text: str, message: str) -> None:
+    from kibana_conformance.cli import main
+
+    users_file = tmp_path / "users.yaml"
+    users_file.write_text(text)
+    assert main(["mock", "--port", "0", "--users", str(users_file)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err

@@ -6,7 +6,13 @@ import base64
 import binascii
 from dataclasses import dataclass, field
 
-from ..authz import SEEDED_PRINCIPALS, privileges_of
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..authz import PRIVILEGES, SEEDED_PRINCIPALS, privileges_of
 
 DEFAULT_USERNAME = "elastic"
 DEFAULT_PASSWORD = "changeme"
@@ -47,6 +53,39 @@ def principal_user(name: str) -> MockUser:
 
 def seeded_users() -> tuple[MockUser, ...]:
     return tuple(principal_user(name) for name in SEEDED_PRINCIPALS)
+
+
+class UsersFileError(ValueError):
+    """A users file the mock cannot use (one line for the user)."""
+
+
+def load_users(path: Path) -> tuple[MockUser, ...]:
+    """Users from a JSON or YAML file: a list of ``{username, password, privileges: [...]}``, privileges
+    being the names of ``kibana-conformance``'s principals (README, section Authorization)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsersFileError(f"--users: cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        data: Any = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise UsersFileError(f"--users: {path} is not valid JSON or YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, list):
+        raise UsersFileError(f"--users: {path} holds a list of {{username, password, privileges}}")
+    users = []
+    for number, entry in enumerate(data, start=1):
+        if not isinstance(entry, dict) or set(entry) != {"username", "password", "privileges"}:
+            raise UsersFileError(f"--users: entry {number} needs exactly username, password and privileges")
+        username, password, privileges = entry["username"], entry["password"], entry["privileges"]
+        if not (isinstance(username, str) and username and isinstance(password, str) and password):
+            raise UsersFileError(f"--users: entry {number}: username and password are non-empty strings")
+        if not isinstance(privileges, list) or not all(isinstance(p, str) for p in privileges):
+            raise UsersFileError(f"--users: entry {number}: privileges is a list of names")
+        unknown = sorted(set(privileges) - set(PRIVILEGES))
+        if unknown:
+            raise UsersFileError(f"--users: entry {number}: unknown privilege {unknown[0]!r}; privileges are {', '.join(PRIVILEGES)}")
+        users.append(MockUser(username, password, frozenset(privileges)))
+    return tuple(users)
 
 
 @dataclass(frozen=True)
