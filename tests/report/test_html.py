@@ -396,3 +396,16 @@ def test_the_page_in_a_real_browser(tmp_path: Path) -> None:
         finally:
             browser.close()
     assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_the_authorization_section_lists_each_operation_with_its_privileges_and_outcomes() -> None:
+    tests = [
+        {"nodeid": "suites/platform/test_authorization.py::t[a]", "requirement": "AUTHZ-X", "category": "authorization", "doc": "", "operations": ["put-fleet-settings"], "outcome": "passed"},
+        {"nodeid": "suites/platform/test_authorization.py::t[b]", "requirement": "AUTHZ-X", "category": "authorization", "doc": "", "operations": ["put-fleet-settings"], "outcome": "failed"},
+        {"nodeid": "suites/fleet/test_settings.py::t", "requirement": "FLEET-X", "category": "scenarios", "doc": "", "operations": ["put-fleet-settings"], "outcome": "failed"},
+    ]
+    page = render({"verdict": "not conformant", "counts": {}, "tests": tests})
+    section = page[page.index('id="authorization"'):page.index("</section>", page.index('id="authorization"'))]
+    assert "put-fleet-settings" in section and "fleet-settings-all" in section and "1 failed, 1 passed" in section
+    assert "fleet-settings-read AND integrations-read" in section and "not run" in section
+    assert 'id="authorization"' not in render({"verdict": "conformant", "counts": {}, "tests": tests[2:]})

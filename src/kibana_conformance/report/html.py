@@ -14,7 +14,7 @@ from typing import Any
 from .html_assets import CSS, JS
 from .html_findings import findings_section, op_label
 from .html_model import FAILING, Model, build_model, esc, fmt_date, fmt_duration
-from .html_sections import checks_section, coverage_section, footprint_section, matrix_section
+from .html_sections import authorization_section, checks_section, coverage_section, footprint_section, matrix_section
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 VERDICT_TONE = {"conformant": "pass", "not conformant": "fail", "incomplete": "warn"}
@@ -41,6 +41,7 @@ def render(results: dict[str, Any]) -> str:
             findings_section(model),
             coverage_section(model),
             footprint_section(results),
+            authorization_section(results),
             checks_section(model),
             "</main>",
             _footer(results),

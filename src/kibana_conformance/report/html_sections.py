@@ -228,3 +228,33 @@ def footprint_section(results: dict[str, Any]) -> str:
         "is listed with its id (every name the suite chooses starts with the run prefix; ids the target assigns are listed as they are).</p>"
         f'<ul class="footprint">{"".join(items)}</ul></section>'
     )
+
+
+def authorization_section(results: dict[str, Any]) -> str:
+    """Who may call what, as the document states it, and what the run's authorization tests found per operation."""
+    from ..authz import APM_APPLICATION_PRIVILEGES, APM_CLUSTER_PRIVILEGE, CASES_READ_OWNERS, ROUTE_PRIVILEGES
+
+    required = {op: (" AND " if mode == "all" else " OR ").join(names) for op, (mode, names) in ROUTE_PRIVILEGES.items()}
+    required["post-apm-agent-keys"] = f"{APM_CLUSTER_PRIVILEGE}, and each APM privilege granted ({', '.join(APM_APPLICATION_PRIVILEGES)})"
+    required["get-cases-configure"] = "Cases read in a section; answers only the owners it reads (" + ", ".join(f"{k}: {v}" for k, v in CASES_READ_OWNERS.items()) + ")"
+    tally: dict[str, dict[str, int]] = {op: {} for op in required}
+    for test in results.get("tests") or []:
+        if test.get("category") != "authorization":
+            continue
+        for op in test.get("operations") or []:
+            if op in tally:
+                tally[op][test.get("outcome", "")] = tally[op].get(test.get("outcome", ""), 0) + 1
+    if not any(tally.values()):
+        return ""
+    rows = []
+    for op, privileges in required.items():
+        counts = tally[op]
+        shown = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "not run"
+        rows.append(f"<tr><th scope=\"row\"><code>{esc(op)}</code></th><td>{esc(privileges)}</td><td>{esc(shown)}</td></tr>")
+    return (
+        '<section id="authorization" class="card" aria-labelledby="authorization-h"><div class="section-head">'
+        '<h2 id="authorization-h">Authorization</h2></div><p class="hint">The privileges the document states per operation, '
+        "and the authorization tests' outcomes (a test whose principal was not given is skipped: README, section Authorization).</p>"
+        '<table class="authz"><thead><tr><th scope="col">operation</th><th scope="col">required privileges</th>'
+        f'<th scope="col">tests</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
+    )
