@@ -101,6 +101,41 @@ def test_area_and_operation_select_tests(suite: pytest.Pytester, mock_server: Mo
     assert passed == selected
 
 
+VERSIONED_TESTS = """
+import pytest
+
+@pytest.mark.requirement("T-LATER", category="scenarios", operation="put-fleet-settings", since="99.0")
+def test_later(kibana):
+    pass
+
+@pytest.mark.requirement("T-GONE", category="scenarios", operation="put-fleet-settings", until="9.0")
+def test_gone(kibana):
+    pass
+
+@pytest.mark.requirement("T-NOW", category="scenarios", operation="put-fleet-settings", since="8.0", until="99")
+def test_now(kibana):
+    pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("version", "passed", "skipped"),
+    [([], {"test_now"}, {"test_later", "test_gone"}), (["--kibana-version", "99.1"], {"test_later"}, {"test_gone", "test_now"})],
+    ids=["from-status", "given"],
+)
+def test_requirements_outside_the_target_version_are_skipped_with_the_reason(
+    suite: pytest.Pytester, mock_server: MockServer, version: list[str], passed: set[str], skipped: set[str]
+) -> None:
+    """The mock says Kibana 9.1.0 in /api/status; --kibana-version overrides it."""
+    suite.makepyfile(VERSIONED_TESTS)
+    result = suite.runpytest_subprocess("--base-url", mock_server.url, "--username", USERNAME, "--password", PASSWORD, "-v", "-rs", *version)
+    out = result.stdout.str()
+    assert {n for n in ("test_later", "test_gone", "test_now") if f"::{n} PASSED" in out} == passed
+    assert {n for n in ("test_later", "test_gone", "test_now") if f"::{n} SKIPPED" in out} == skipped
+    if not version:
+        assert "requirement T-LATER holds since Kibana 99.0; the target is 9.1.0" in out
+
+
 def test_an_unknown_requirement_is_a_usage_error(suite: pytest.Pytester, mock_server: MockServer) -> None:
     suite.makepyfile(AREA_TESTS)
     result = suite.runpytest_subprocess("--base-url", mock_server.url, "--username", USERNAME, "--password", PASSWORD, "--requirement", "T-APM,T-NOPE")
@@ -127,6 +162,7 @@ def test_an_unknown_requirement_is_a_usage_error(suite: pytest.Pytester, mock_se
         (["--timeout", "inf"], "--timeout: expected a positive finite number"),
         (["--max-rps", "nan"], "--max-rps: expected a positive finite number"),
         (["--max-rps", "-1"], "--max-rps: expected a positive finite number"),
+        (["--kibana-version", "latest"], "--kibana-version: expected a version such as 9.1.0"),
     ],
 )
 def test_bad_options_are_usage_errors(suite: pytest.Pytester, args: list[str], message: str) -> None:

@@ -58,6 +58,7 @@ OPTIONS = (
     Option("--allow-writes", "kibana_allow_writes", "KIBANA_CONFORMANCE_ALLOW_WRITES", "kibana_allow_writes", "accept that the suite writes to a target that is not on this machine", kind="bool"),
     Option("--max-rps", "kibana_max_rps", "KIBANA_CONFORMANCE_MAX_RPS", "kibana_max_rps", f"requests per second at most (default: {DEFAULT_REMOTE_RPS:g} for a target not on this machine, no limit on loopback)", kind="float", metavar="N"),
     Option("--resource", "kibana_resource", "KIBANA_CONFORMANCE_RESOURCES", "kibana_resources", "an existing resource on the target, NAME=VALUE (repeatable; comma-separated in the environment)", kind="list", metavar="NAME=VALUE"),
+    Option("--kibana-version", "kibana_version", "KIBANA_CONFORMANCE_KIBANA_VERSION", "kibana_version", "the target's Kibana version, for requirements that hold only since or until one (default: what /api/status says)", metavar="VERSION"),
     Option("--har", "kibana_har", "KIBANA_CONFORMANCE_HAR", "kibana_har", "record every exchange in REPORT_DIR/exchanges.har (HAR 1.2, redacted)", kind="bool"),
     Option("--principal", "kibana_principal", "KIBANA_CONFORMANCE_PRINCIPALS", "kibana_principals", "credentials of a principal holding exactly the named privileges, NAME=ApiKey:KEY or NAME=basic:USER:PASSWORD (repeatable; comma-separated in the environment; README, section Authorization)", kind="list", secret=True, metavar="NAME=CREDENTIALS"),
     Option("--report-dir", "kibana_report_dir", "KIBANA_CONFORMANCE_REPORT_DIR", "kibana_report_dir", f"where the reports go (default: {DEFAULT_REPORT_DIR})", kind="path", metavar="DIR"),
@@ -173,6 +174,7 @@ class Settings:
     flavour: str | None = None
     mock_faults: tuple[str, ...] = ()
     har: bool = False
+    kibana_version: str | None = None
     min_coverage: float | None = None
     shard: tuple[int, int] | None = None
     principals: tuple[Principal, ...] = field(default=(), repr=False)
@@ -261,6 +263,9 @@ def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ())
         raise SettingsError(f"--min-coverage: expected a percentage up to 100, got {min_coverage:g}")
     shard = parse_shard(values["kibana_shard"]) if values.get("kibana_shard") else None
     principals = parse_principals(values.get("kibana_principal") or [])
+    kibana_version = values.get("kibana_version")
+    if kibana_version is not None and version_key(kibana_version) is None:
+        raise SettingsError(f"--kibana-version: expected a version such as 9.1.0, got {kibana_version!r}")
     if values.get("kibana_baseline_prune") and not values.get("kibana_baseline"):
         raise SettingsError("--baseline-prune needs --baseline FILE")
     return Settings(
@@ -288,11 +293,31 @@ def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ())
         flavour=values.get("kibana_target_flavour"),
         mock_faults=tuple(values.get("kibana_mock_fault") or ()),
         har=bool(values.get("kibana_har")),
+        kibana_version=kibana_version,
         min_coverage=min_coverage,
         shard=shard,
         principals=principals,
         secrets=tuple(s for s in (api_key, password, *(secret for p in principals for secret in p.secrets)) if s),
     )
+
+
+def version_key(text: str) -> tuple[int, ...] | None:
+    """``9.1.0`` as (9, 1, 0), for comparing Kibana versions (a suffix such as ``-SNAPSHOT`` is ignored); None if it is none."""
+    match = re.match(r"^\s*(\d+(?:\.\d+)*)(?:[-+][0-9A-Za-z.-]*)?\s*$", str(text))
+    return tuple(int(part) for part in match.group(1).split(".")) if match else None
+
+
+def holds_for(version: str | None, since: str | None, until: str | None) -> str | None:
+    """Why a requirement does not hold for ``version`` (since: first version it holds for; until: first it
+    no longer does), or None when it holds or the version is unknown."""
+    current = version_key(version) if version else None
+    if current is None:
+        return None
+    if since and (key := version_key(since)) is not None and current < key:
+        return f"holds since Kibana {since}; the target is {version} (--kibana-version overrides what /api/status says)"
+    if until and (key := version_key(until)) is not None and current >= key:
+        return f"holds until Kibana {until} (exclusive); the target is {version} (--kibana-version overrides what /api/status says)"
+    return None
 
 
 def parse_shard(text: str) -> tuple[int, int]:

@@ -18,7 +18,7 @@ import pytest
 from . import __version__
 from .authz import Principal
 from .catalog import load_catalog
-from .options import OPTIONS, Settings, SettingsError, build_settings, resolve_option
+from .options import OPTIONS, Settings, SettingsError, build_settings, holds_for, resolve_option
 from .keys import META_KEY, RUN_KEY, TestMeta
 from .lifecycle import Lifecycle, plain_nodeid, start_controller
 from .suite.context import RunContext, new_context
@@ -251,6 +251,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     unknown = sorted(ctx.settings.requirements - declared)
     if unknown and not hasattr(config, "workerinput"):  # a worker cannot stop the run: there it selects nothing
         raise pytest.UsageError(f"--requirement: unknown requirement {unknown[0]!r}; `kibana-conformance requirements` lists them")
+    for item in selected:
+        meta = item.stash.get(META_KEY, None)
+        reason = holds_for(ctx.kibana_version, meta.since, meta.until) if meta is not None else None
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=f"requirement {meta.requirement} {reason}"))
     if ctx.settings.shard is not None:
         kept = set(map(id, shard_items(selected, *ctx.settings.shard)))
         deselected += [item for item in selected if id(item) not in kept]

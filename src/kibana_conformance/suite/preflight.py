@@ -67,4 +67,4 @@ def preflight(ctx: RunContext) -> None:
         body = None
     version = body.get("version") if isinstance(body, dict) else None
     number = version.get("number") if isinstance(version, dict) else None
-    ctx.kibana_version = number if isinstance(number, str) and len(number) < 40 else None
+    ctx.kibana_version = ctx.settings.kibana_version or (number if isinstance(number, str) and len(number) < 40 else None)
