@@ -27,16 +27,20 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_openapi(args: argparse.Namespace) -> int:
-    text = json.dumps(assemble(load_catalog(), args.purpose), indent=2) + "\n"
-    if args.output is None:
+    return _emit(json.dumps(assemble(load_catalog(), args.purpose), indent=2) + "\n", args.output)
+
+
+def _emit(text: str, output: Path | None) -> int:
+    """``text`` to stdout, or to ``output`` (a file that cannot be written is a usage error, one line)."""
+    if output is None:
         sys.stdout.write(text)
         return exit_codes.CONFORMANT
     try:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text, encoding="utf-8")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
-    print(f"wrote {args.output}", file=sys.stderr)
+        raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+    print(f"wrote {output}", file=sys.stderr)
     return exit_codes.CONFORMANT
 
 
@@ -88,16 +92,7 @@ def _cmd_requirements(args: argparse.Namespace) -> int:
         text = render(catalogue(), args.format)
     except CatalogueError as exc:
         raise UsageError(str(exc)) from None
-    if args.output is None:
-        sys.stdout.write(text)
-        return exit_codes.CONFORMANT
-    try:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
-    print(f"wrote {args.output}", file=sys.stderr)
-    return exit_codes.CONFORMANT
+    return _emit(text, args.output)
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:

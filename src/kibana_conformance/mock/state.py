@@ -10,6 +10,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+from .validation import js_type
+
 if TYPE_CHECKING:
     from .call import Call
 
@@ -79,13 +81,8 @@ MAX_SPACES = 100  # a state document names at most this many spaces (each costs 
 
 
 def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
+    """A JSON value's type, as the 400s of the control plane name it (null, boolean, number, string, array, object)."""
+    return js_type(value).lower()
 
 
 def _check_record(value: Any, seeds: list[dict[str, Any]], where: str) -> None:
