@@ -91,3 +91,18 @@ def test_a_run_against_the_clean_mock_records_no_server_violation(tmp_path: Path
     results = json.loads((tmp_path / "r" / "results.json").read_text())["traffic"]
     assert results["checked"] > 50 and results["violations"]["server"] == 0
     assert {f["check"] for f in results["findings"]} >= {"kbn-xsrf", "request-body"}  # the negative tests' requests
+
+
+def test_credentials_in_a_recorded_har_reach_no_report(tmp_path: Path) -> None:
+    """A browser's HAR export keeps Authorization headers, cookies and secrets in URLs as sent: the reports do not."""
+    path = _record(tmp_path)
+    data = json.loads(path.read_text())
+    for entry in data["log"]["entries"]:
+        entry["request"]["headers"] = [h for h in entry["request"]["headers"] if h["name"].lower() != "authorization"]
+        entry["request"]["headers"] += [{"name": "Authorization", "value": "Basic ZWxhc3RpYzpzM2NyZXQtcHc="}, {"name": "Cookie", "value": "sid=kct-cookie-secret"}]
+        entry["request"]["url"] += "?apikey=kct-query-secret"
+    path.write_text(json.dumps(data))
+    main(["check-traffic", str(path), "--report-dir", str(tmp_path / "r")])
+    written = "".join(p.read_text(errors="replace") for p in (tmp_path / "r").rglob("*") if p.is_file())
+    for secret in ("ZWxhc3RpYzpzM2NyZXQtcHc=", "s3cret-pw", "kct-cookie-secret", "kct-query-secret"):
+        assert secret not in written, secret

@@ -11,6 +11,7 @@ suite registers with :meth:`Redactor.add` as soon as it sees them.
 from __future__ import annotations
 
 import base64
+import binascii
 import html
 import json
 import re
@@ -77,6 +78,24 @@ class Redactor:
         if password:
             self.add(f"{user}:{password}")
 
+    def learn_headers(self, headers: Iterable[tuple[str, str]]) -> None:
+        """The secrets a recorded exchange carries (traffic the suite did not send, such as a browser's HAR):
+        the credentials of Authorization-like headers and every cookie's value."""
+        for name, value in headers:
+            lowered = str(name).lower()
+            if lowered not in SECRET_HEADERS or not value:
+                continue
+            value = str(value)
+            if lowered in ("cookie", "set-cookie"):
+                for part in value.split(";"):
+                    self.add(part.partition("=")[2].strip())
+                continue
+            scheme, _, credentials = value.strip().partition(" ")
+            self.add(credentials.strip() or scheme)
+            decoded = _basic_credentials(credentials.strip()) if scheme.lower() == "basic" else None
+            if decoded:
+                self.add_pair(*decoded)
+
     def text(self, text: str) -> str:
         if not text:
             return text
@@ -103,6 +122,14 @@ class Redactor:
         if isinstance(value, (list, tuple)):
             return [self.data(v) for v in value]
         return value
+
+
+def _basic_credentials(token: str) -> tuple[str, str] | None:
+    try:
+        user, sep, password = base64.b64decode(token, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return (user, password) if sep else None
 
 
 def _decoded_api_key(text: str) -> str | None:

@@ -292,6 +292,9 @@ def check_har(path: Path, report_dir: Path) -> tuple[TrafficReport, list[str]]:
     entries = read_har(path)
     exchanges = [exchange_of(entry, i) for i, entry in enumerate(entries)]  # the whole file is read before any verdict
     report = TrafficReport(str(path))
+    redactor = Redactor()
     for index, exchange in enumerate(exchanges):
+        redactor.learn_headers(exchange.request_headers)
+        redactor.learn_headers(exchange.response_headers)
         report.add(exchange, index)
-    return report, report.write(report_dir, Redactor())
+    return report, report.write(report_dir, redactor)
