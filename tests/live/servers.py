@@ -210,10 +210,18 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- answering ---------------------------------------------------------------------------
 
+    def fetch(self) -> tuple[int, list[tuple[str, str]], bytes]:
+        """The upstream's answer to this request."""
+        return self.server.proxy.fetch(self.command, self.path, dict(self.headers.items()), self.body)
+
     def forward(self) -> None:
         """Send the request on to the upstream and relay its answer."""
-        status, headers, body = self.server.proxy.fetch(self.command, self.path, dict(self.headers.items()), self.body)
-        self.send_response(status)
+        self.relay(*self.fetch())
+
+    def relay(self, status: int, headers: list[tuple[str, str]], body: bytes, own_headers: bool = True) -> None:
+        """An upstream answer, as it is or changed (hop-by-hop headers dropped; without ``own_headers``,
+        no Server and Date of this proxy's own)."""
+        (self.send_response if own_headers else self.send_response_only)(status)
         for name, value in headers:
             if name.lower() not in HOP_BY_HOP:
                 self.send_header(name, value)
@@ -445,16 +453,9 @@ def forward_then(transform: Callable[[int, bytes], tuple[int, bytes]]) -> Callab
     """Forward, then rewrite the upstream's status and body (keeping its headers)."""
 
     def action(h: Handler) -> None:
-        status, headers, body = h.server.proxy.fetch(h.command, h.path, dict(h.headers.items()), h.body)
+        status, headers, body = h.fetch()
         status, body = transform(status, body)
-        h.send_response(status)
-        for name, value in headers:
-            if name.lower() not in HOP_BY_HOP:
-                h.send_header(name, value)
-        h.send_header("content-length", str(len(body)))
-        h.end_headers()
-        if h.command != "HEAD":
-            h.wfile.write(body)
+        h.relay(status, headers, body)
 
     return action
 
@@ -479,14 +480,8 @@ def forward_headers(transform: Callable[[list[tuple[str, str]]], list[tuple[str,
     """Forward, then rewrite the upstream's response headers (the body as it is)."""
 
     def action(h: Handler) -> None:
-        status, headers, body = h.server.proxy.fetch(h.command, h.path, dict(h.headers.items()), h.body)
-        h.send_response_only(status)
-        for name, value in transform([(n, v) for n, v in headers if n.lower() not in HOP_BY_HOP]):
-            h.send_header(name, value)
-        h.send_header("content-length", str(len(body)))
-        h.end_headers()
-        if h.command != "HEAD":
-            h.wfile.write(body)
+        status, headers, body = h.fetch()
+        h.relay(status, transform([(n, v) for n, v in headers if n.lower() not in HOP_BY_HOP]), body, own_headers=False)
 
     return action
 
@@ -549,7 +544,7 @@ def echo_credentials_on_refusal() -> Callable[[Handler], None]:
     """A refusal that echoes what it was sent: the Authorization header, and a Basic password decoded."""
 
     def action(h: Handler) -> None:
-        status, headers, body = h.server.proxy.fetch(h.command, h.path, dict(h.headers.items()), h.body)
+        status, headers, body = h.fetch()
         if status >= 400:
             auth = h.headers.get("authorization", "")
             decoded = ""
@@ -564,13 +559,7 @@ def echo_credentials_on_refusal() -> Callable[[Handler], None]:
             if isinstance(answer, dict):
                 answer["message"] = f"{answer.get('message', '')} (request had authorization {auth!r}, credentials {decoded!r})"
                 body = json.dumps(answer).encode()
-        h.send_response(status)
-        for name, value in headers:
-            if name.lower() not in HOP_BY_HOP:
-                h.send_header(name, value)
-        h.send_header("content-length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body)
+        h.relay(status, headers, body)
 
     return action
 
