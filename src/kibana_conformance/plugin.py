@@ -279,28 +279,35 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 PROPERTY_WEIGHT = 10  # a property test costs about as much as this many scenario tests
 
 
+def _joined_groups(keys_of: dict[Any, list[str]]) -> dict[Any, str]:
+    """Each owner's group: owners sharing a key are in one group, and an owner's keys join their groups
+    (union-find); a group is named by its smallest key, so the grouping depends only on the input."""
+    parent: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    for keys in keys_of.values():
+        for other in keys[1:]:
+            a, b = find(keys[0]), find(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {owner: find(keys[0]) for owner, keys in keys_of.items() if keys}
+
+
 def shard_items(items: list[pytest.Item], k: int, n: int) -> list[pytest.Item]:
     """The items of part ``k`` of ``n``: tests grouped by operation (a test of several operations joins
     their groups), groups dealt heaviest first to the lightest part. Depends only on the tests collected."""
-    parent: dict[str, str] = {}
-
-    def find(op: str) -> str:
-        while parent.setdefault(op, op) != op:
-            op = parent[op]
-        return op
-
     ops_of = {}
     for item in items:
         meta = item.stash.get(META_KEY, None)
-        ops = sorted(meta.operations) if meta and meta.operations else [f"(file) {item.nodeid.split('::')[0]}"]
-        ops_of[id(item)] = ops
-        for other in ops[1:]:
-            a, b = find(ops[0]), find(other)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
+        ops_of[id(item)] = sorted(meta.operations) if meta and meta.operations else [f"(file) {item.nodeid.split('::')[0]}"]
+    group_of = _joined_groups(ops_of)
     groups: dict[str, list[pytest.Item]] = {}
     for item in items:
-        groups.setdefault(find(ops_of[id(item)][0]), []).append(item)
+        groups.setdefault(group_of[id(item)], []).append(item)
     weight = {g: sum(PROPERTY_WEIGHT if i.get_closest_marker("properties") else 1 for i in members) for g, members in groups.items()}
     loads = [0] * n
     chosen: list[pytest.Item] = []
@@ -318,29 +325,18 @@ def _group_writers(items: list[pytest.Item], catalog: Any) -> None:
     A test that writes several operations joins their groups into one (union-find), so no two
     workers ever write the same resource at the same time.
     """
-    parent: dict[str, str] = {}
-
-    def find(op: str) -> str:
-        while parent.setdefault(op, op) != op:
-            op = parent[op]
-        return op
-
     writes_of = {}
     for item in items:
         meta = item.stash.get(META_KEY, None)
-        writes = sorted(o for o in (meta.operations if meta else ()) if catalog.get(o).is_write)
-        writes_of[item] = writes
-        for other in writes[1:]:
-            parent[find(other)] = find(writes[0])
+        writes_of[item] = sorted(o for o in (meta.operations if meta else ()) if catalog.get(o).is_write)
+    group_of = _joined_groups({item: writes for item, writes in writes_of.items() if writes})
     in_worker = hasattr(items[0].config, "workerinput") if items else False
-    for item, writes in writes_of.items():
-        if writes:
-            group = find(writes[0])
-            item.add_marker(pytest.mark.xdist_group(group))
-            if in_worker:
-                # pytest-xdist's loadgroup scheduler reads the group from the node id ("...@group"); its
-                # own suffixing writes an attribute pytest >= 9.2 no longer reads, so the plugin does it.
-                _set_nodeid(item, f"{item.nodeid}@{group}")
+    for item, group in group_of.items():
+        item.add_marker(pytest.mark.xdist_group(group))
+        if in_worker:
+            # pytest-xdist's loadgroup scheduler reads the group from the node id ("...@group"); its
+            # own suffixing writes an attribute pytest >= 9.2 no longer reads, so the plugin does it.
+            _set_nodeid(item, f"{item.nodeid}@{group}")
 
 
 def _set_nodeid(item: pytest.Item, nodeid: str) -> None:
