@@ -39,3 +39,26 @@ def test_unknown_command_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[st
     assert exited.value.code == exit_codes.USAGE_ERROR
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "invalid choice: 'frobnicate'" in err
+
+
+def test_a_test_id_as_the_terminal_shows_it_names_the_shipped_suite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failed test's id copied from the output (suites/...) reruns that test alone, from any folder."""
+    from kibana_conformance.paths import suites_dir
+    from kibana_conformance.runner import suite_paths
+
+    monkeypatch.chdir(tmp_path)
+    suites = suites_dir()
+    given = ["-k", "suites", "suites/platform/test_authorization.py::test_x[a]", "-q"]
+    assert suite_paths(given, suites) == (["-k", "suites", f"{suites.parent}/suites/platform/test_authorization.py::test_x[a]", "-q"], True)
+    assert suite_paths(["-k", "authorization"], suites) == (["-k", "authorization"], False)
+    (tmp_path / "suites").mkdir()  # a folder of the user's own named suites/ is theirs
+    assert suite_paths(["suites/"], suites) == (["suites/"], False)
+
+
+def test_run_with_a_test_id_runs_only_that_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    test_id = "suites/platform/test_authorization.py::test_missing_credentials_stay_401_where_a_caller_without_privileges_gets_403"
+    code = main(["run", "--report-dir", str(tmp_path / "r"), "--", test_id])
+    results = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert code == 0, capsys.readouterr().out
+    assert results["tests"] and all(t["nodeid"].startswith(test_id) for t in results["tests"])

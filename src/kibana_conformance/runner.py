@@ -83,9 +83,21 @@ def user_ini_file(cwd: Path) -> Path | None:
     return None
 
 
+def suite_paths(pytest_args: list[str], suites: Path) -> tuple[list[str], bool]:
+    """Test ids as the terminal and the report show them (``suites/fleet/test_x.py::test_y``), which
+    name the shipped suites wherever they are installed; True when one is given (then only those run)."""
+    resolved, named = [], False
+    for arg in pytest_args:
+        if arg.startswith("suites/") and not Path(arg.partition("::")[0]).exists():
+            arg, named = str(suites.parent / arg), True
+        resolved.append(arg)
+    return resolved, named
+
+
 def pytest_arguments(args: argparse.Namespace) -> list[str]:
     suites = suites_dir()
-    argv = [str(suites)]
+    extra, named = suite_paths(list(args.pytest_args), suites)
+    argv = [] if named else [str(suites)]
     for option in OPTIONS:
         value = getattr(args, option.dest, None)
         if option.kind == "bool":
@@ -95,9 +107,9 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
             argv += [f"{option.flag}={v}" for v in value or []]
         elif value is not None:
             argv.append(f"{option.flag}={value}")
-    # A selection (areas, operations, requirements) is a small run: one process starts sooner than
+    # A selection (areas, operations, requirements, test ids) is a small run: one process starts sooner than
     # several (and an unknown requirement id is reported as such).
-    restricted = any(getattr(args, dest, None) for dest in ("kibana_requirement", "kibana_operation", "kibana_area"))
+    restricted = named or any(getattr(args, dest, None) for dest in ("kibana_requirement", "kibana_operation", "kibana_area"))
     workers = args.workers if args.workers is not None else None if restricted else default_workers(args.pytest_args)
     if workers:
         argv += ["-n", str(workers)]
@@ -123,7 +135,7 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
         "-o",
         "junit_suite_name=kibana-conformance",
     ]
-    return argv + list(args.pytest_args)
+    return argv + extra
 
 
 def exit_code(pytest_code: int, outcome: Any) -> int:
