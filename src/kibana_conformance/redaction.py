@@ -15,6 +15,7 @@ import binascii
 import html
 import json
 import re
+import struct
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -30,6 +31,20 @@ _USERINFO = re.compile(r"(?i)(https?://)[^/@\s\"'<>]+@")
 # Query parameters that carry credentials (the rest of a query is what a reproduction needs).
 _SECRET_QUERY = re.compile(r"(?i)([?&;][\w.-]*(?:pass|token|secret|auth|key|sig|session|credential)[\w.-]*=)[^&#;\s\"'<>]*")
 _SECRET_FIELD = re.compile(r'(?i)((?:\\?")(?:' + "|".join(SECRET_FIELDS) + r')(?:\\?")\s*:\s*)(\\?")(?:[^"\\]|\\.)*?(\\?")')
+# Where a match of each pattern can start in ASCII text, as (lower-case word, offsets before it): every
+# match of _AUTH_VALUE starts at one of its words, of _SECRET_FIELD one or two characters before one
+# (the quote, maybe escaped), of _USERINFO at "http". Only there are the patterns tried (see _sub_at).
+_AUTH_STARTS = (("authorization", (0,)), ("basic", (0,)), ("apikey", (0,)), ("bearer", (0,)))
+_FIELD_STARTS = tuple((name, (1, 2)) for name in SECRET_FIELDS)
+_USERINFO_STARTS = (("http", (0,)),)
+_QUERY_WORDS = ("pass", "token", "secret", "auth", "key", "sig", "session", "credential")
+# The known-secret search: a secret form at least SAMPLED_MIN bytes long that is in a text holds one of
+# the text's GRAM-byte blocks that start at a multiple of GRAM; every GRAM-byte piece of every form (at
+# each offset) is kept with the forms it is part of, so one pass over the text's blocks (struct and a set
+# intersection, in C) names the few forms that can be in it. Shorter forms are looked for one by one.
+GRAM = 8
+SAMPLED_MIN = 2 * GRAM - 1
+_BLOCKS = struct.Struct(f"{GRAM}s")
 
 
 def _encodings(secret: str) -> set[str]:
@@ -48,6 +63,10 @@ class Redactor:
         self._lock = threading.Lock()
         self._forms: list[str] = []
         self._known: set[str] = set()
+        # Replaced, never changed in place (text() reads them without the lock): the forms each piece of a
+        # long form is part of, and the short forms.
+        self._owners: dict[tuple[bytes], tuple[str, ...]] = {}
+        self._short: tuple[str, ...] = ()
         for secret in secrets:
             self.add(secret)
         for user, password in pairs:
@@ -68,9 +87,22 @@ class Redactor:
         if ":" in plain:
             # id:api_key (or user:password): the whole, and the secret half alone (an id is not secret).
             forms |= _encodings(plain) | _encodings(plain.split(":", 1)[1])
+        forms = {f for f in forms if len(f) >= MIN_SECRET_LENGTH}
         with self._lock:
             self._known.add(secret)
-            self._forms = sorted({*self._forms, *(f for f in forms if len(f) >= MIN_SECRET_LENGTH)}, key=len, reverse=True)
+            new = forms - set(self._forms)
+            if not new:
+                return
+            self._forms = sorted({*self._forms, *new}, key=len, reverse=True)
+            owners = dict(self._owners)
+            for form in new:
+                data = form.encode("utf-8", "surrogatepass")
+                if len(data) < SAMPLED_MIN:
+                    self._short = (*self._short, form)
+                    continue
+                for piece in {(data[i : i + GRAM],) for i in range(len(data) - GRAM + 1)}:
+                    owners[piece] = (*owners.get(piece, ()), form)
+            self._owners = owners
 
     def add_pair(self, user: str, password: str) -> None:
         """Basic credentials: the password, and ``user:password`` as the header carries it."""
@@ -100,14 +132,24 @@ class Redactor:
         if not text:
             return text
         with self._lock:
-            forms = list(self._forms)
-        for form in forms:
-            if form in text:
-                text = text.replace(form, REDACTED)
-        text = _AUTH_VALUE.sub(lambda m: m.group(1) + REDACTED, text)
-        text = _SECRET_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(3)}", text)
-        text = _USERINFO.sub(r"\1" + REDACTED + "@", text)
-        return _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+            owners, short = self._owners, self._short
+        while True:  # again after a replacement: what it leaves is searched anew
+            replaced = False
+            for form in _candidates(text, owners, short):
+                if form in text:
+                    text, replaced = text.replace(form, REDACTED), True
+            if not replaced:
+                break
+        # In ASCII text the patterns are tried only where a match can start: there lower() keeps every
+        # position, and no character matches a letter of a word without case but its two cases.
+        lower = text.lower() if text.isascii() else None
+        text, lower = _sub_at(_AUTH_VALUE, text, lower, _AUTH_STARTS, lambda m: m.group(1) + REDACTED)
+        text, lower = _sub_at(_SECRET_FIELD, text, lower, _FIELD_STARTS, lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(3)}")
+        if "@" in text:
+            text, lower = _sub_at(_USERINFO, text, lower, _USERINFO_STARTS, lambda m: m.group(1) + REDACTED + "@")
+        if "=" in text and (lower is None or any(word in lower for word in _QUERY_WORDS)):
+            text = _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+        return text
 
     def headers(self, headers: Any) -> dict[str, str]:
         items = headers.multi_items() if hasattr(headers, "multi_items") else dict(headers).items()
@@ -122,6 +164,43 @@ class Redactor:
         if isinstance(value, (list, tuple)):
             return [self.data(v) for v in value]
         return value
+
+
+def _candidates(text: str, owners: dict[tuple[bytes], tuple[str, ...]], short: tuple[str, ...]) -> list[str]:
+    """The secret forms that may be in ``text``, longest first: every one that is, and a few more."""
+    found = {form for form in short if form in text}
+    if owners and len(text) >= SAMPLED_MIN:
+        data = memoryview(text.encode("utf-8", "surrogatepass"))
+        for piece in set(filter(owners.__contains__, _BLOCKS.iter_unpack(data[: len(data) - len(data) % GRAM]))):
+            found.update(owners[piece])
+    return sorted(found, key=len, reverse=True)
+
+
+def _sub_at(pattern: re.Pattern[str], text: str, lower: str | None, starts: tuple[tuple[str, tuple[int, ...]], ...], replace: Any) -> tuple[str, str | None]:
+    """``pattern.sub(replace, text)`` and the result in lower case, trying the pattern only ``back``
+    characters before each of the ``starts`` words in ``lower`` (the text in lower case; None: everywhere)."""
+    if lower is None:
+        return pattern.sub(replace, text), None
+    positions = set()
+    for word, backs in starts:
+        found = lower.find(word)
+        while found >= 0:
+            positions.update(found - back for back in backs if found >= back)
+            found = lower.find(word, found + 1)
+    if not positions:
+        return text, lower
+    parts, end = [], 0
+    for position in sorted(positions):
+        if position < end:
+            continue
+        match = pattern.match(text, position)
+        if match is not None and match.end() > position:
+            parts += [text[end:position], replace(match)]
+            end = match.end()
+    if not parts:
+        return text, lower
+    text = "".join(parts) + text[end:]
+    return text, text.lower()
 
 
 def _basic_credentials(token: str) -> tuple[str, str] | None:
