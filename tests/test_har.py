@@ -1,11 +1,12 @@
 """exchanges.har: every request of a run (property tests included, across pytest-xdist workers),
 with its test and requirement, no credential and no issued secret, bodies cut past the limit,
-and each failure of the report pointing at its entries."""
+and each failure of the report pointing at its entries. Recorded by default; --no-har turns it off."""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import subprocess
 import sys
@@ -42,18 +43,20 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
         return watched
 
+    spill = folder / "tmp"  # where the run's private spill folder goes (TMPDIR)
+    spill.mkdir()
     with MockServer(MockConfig(password=PASSWORD, faults=(FAULT,)), wrap=watch) as mock:
         result = subprocess.run(
             [
                 sys.executable, "-m", "kibana_conformance.cli", "run", "--base-url", mock.url, "--username", "elastic", "--password", PASSWORD,
-                "--max-examples", "5", "--area", "apm,logstash", "-n", "2", "--har", "--report-dir", str(folder),
+                "--max-examples", "5", "--area", "apm,logstash", "-n", "2", "--report-dir", str(folder / "reports"),
             ],
-            cwd=folder, capture_output=True, text=True, timeout=600,
+            cwd=folder, capture_output=True, text=True, timeout=600, env={**os.environ, "TMPDIR": str(spill)},
         )
         auth = ("elastic", PASSWORD)
         stats = httpx.get(f"{mock.url}/_mock/stats", auth=auth).json()
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
-    return {"folder": folder, "stats": stats, "issued": issued, "printed": result.stdout + result.stderr}
+    return {"folder": folder / "reports", "spill": spill, "stats": stats, "issued": issued, "printed": result.stdout + result.stderr}
 
 
 def test_every_request_of_the_run_is_an_entry_with_its_test_and_requirement(recorded: dict) -> None:
@@ -63,7 +66,8 @@ def test_every_request_of_the_run_is_an_entry_with_its_test_and_requirement(reco
     # The mock counted every answer it served outside its control plane; the HAR has one entry per answer.
     api = [e for e in entries if "/_mock/" not in e["request"]["url"]]
     assert len(api) == recorded["stats"]["requests"]
-    assert not list(recorded["folder"].glob(".exchanges-*"))  # the spill files are gone
+    assert not [p.name for p in recorded["folder"].iterdir() if p.suffix in (".jsonl", ".secrets", ".dropped")]
+    assert not list(recorded["spill"].glob("kct-har-*"))  # the private spill folder is gone
     ids = [e["_id"] for e in entries]
     assert len(set(ids)) == len(ids) and {i.split("-")[0] for i in ids} >= {"gw0", "gw1"}  # both workers' entries reached the controller
     properties = [e for e in entries if (e["_nodeid"] or "").startswith("suites/test_properties.py")]
@@ -128,13 +132,46 @@ def test_a_long_body_is_cut_and_says_so_and_the_spool_is_bounded(tmp_path: Path,
     assert found == {"c-2": 1}
 
 
-def test_without_the_option_no_exchanges_are_recorded(tmp_path: Path) -> None:
-    """Recording costs redaction time on every request: it happens only when --har asks for it."""
-    folder = tmp_path / "reports"
+@pytest.mark.parametrize("off", [["--no-har"], ["-e", "KIBANA_CONFORMANCE_HAR=false"]], ids=["option", "environment"])
+def test_recording_can_be_turned_off(tmp_path: Path, off: list[str]) -> None:
+    folder, spill = tmp_path / "reports", tmp_path / "tmp"
+    spill.mkdir()
+    env = {**os.environ, "TMPDIR": str(spill)}
+    args = [a for a in off if a != "-e" and "=" not in a]
+    env.update(a.split("=", 1) for a in off if "=" in a)
     result = subprocess.run(
-        [sys.executable, "-m", "kibana_conformance.cli", "run", "--operation", "get-cases-configure", "--max-examples", "2", "--report-dir", str(folder)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        [sys.executable, "-m", "kibana_conformance.cli", "run", "--operation", "get-cases-configure", "--max-examples", "2", "--report-dir", str(folder), *args],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env,
     )
     assert result.returncode == 0, result.stdout[-2000:]
-    assert not (folder / "exchanges.har").exists()
-    assert not [p for p in folder.rglob("*") if "spool" in p.name or p.suffix == ".jsonl"]
+    assert not (folder / "exchanges.har").exists() and "har" not in json.loads((folder / "results.json").read_text())
+    assert not list(spill.glob("kct-har-*"))
+
+
+def test_the_embedded_run_records_one_entry_per_request_the_mock_answered_and_no_secret(tmp_path: Path) -> None:
+    """The default run (bundled mock, two workers): the mock's own count of the requests it answered is the
+    number of entries, and no credential of the run (its user's, the principals') nor an issued key is in the file."""
+    from kibana_conformance.embedded import embedded_settings
+    from kibana_conformance.options import Settings
+
+    folder = tmp_path / "reports"
+    result = subprocess.run(
+        [sys.executable, "-m", "kibana_conformance.cli", "run", "--area", "apm,fleet", "--max-examples", "5", "-n", "2", "--report-dir", str(folder)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    results = json.loads((folder / "results.json").read_text())
+    text = (folder / "exchanges.har").read_text()
+    entries = json.loads(text)["log"]["entries"]
+    answered = results["embedded_mock"]["requests"]
+    assert answered > 500 and len(entries) == answered == results["har"]["entries"]
+    assert {e["_id"].split("-")[0] for e in entries} == {"c", "gw0", "gw1"}  # the preflight and restore, both workers
+    settings = embedded_settings(Settings())
+    secrets = [settings.password, *(p.password for p in settings.principals if p.password)]
+    users = [(settings.username, settings.password), *((p.username, p.password) for p in settings.principals if p.username)]
+    tokens = [base64.b64encode(f"{u}:{pw}".encode()).decode() for u, pw in users]
+    assert len(secrets) > 10 and [s for s in [*secrets, *tokens] if s in text] == []
+    issued = re.findall(r'\\?"(?:api_key|encoded)\\?"\s*:\s*\\?"([^"\\]*)', text)
+    assert issued and set(issued) == {"[REDACTED]"}  # the APM agent keys the run created
+    labels = {e.get("_credentials") for e in entries}
+    assert {"run", "principal event:write", "wrong basic"} <= labels

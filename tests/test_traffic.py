@@ -20,7 +20,8 @@ AUTH = ("authorization", "Basic ZWxhc3RpYzpjaGFuZ2VtZQ==")  # the mock's default
 
 def _record(folder: Path) -> Path:
     """A write without kbn-xsrf and a valid read, sent to the clean mock and recorded as a run records them."""
-    spool = har.HarSpool(folder, Redactor(), "t")
+    spill = har.spill_folder()
+    spool = har.HarSpool(spill, Redactor(), "t")
     wire = Wire(timeout=5)
     wire.observers.append(spool.observe)
     with MockServer() as mock:
@@ -30,6 +31,7 @@ def _record(folder: Path) -> Path:
     wire.close()
     path = folder / "traffic.har"
     path.write_text("".join(har.render([spool.close()], "test", set(), {})))
+    har.remove(spill)
     return path
 
 

@@ -12,8 +12,8 @@ from typing import NoReturn
 from . import __version__, exit_codes
 from .catalog import CatalogError, load_catalog
 from .openapi import DOCUMENT_PURPOSES, assemble
-from .options import SettingsError
-from .runner import add_run_arguments
+from .options import REPLAY_OPTIONS, SettingsError
+from .runner import add_option_arguments, add_run_arguments
 from .mock.config import DEFAULT_PASSWORD, DEFAULT_USERNAME
 
 
@@ -171,6 +171,38 @@ def _cmd_check_traffic(args: argparse.Namespace) -> int:
     return exit_codes.NOT_CONFORMANT if report.findings else exit_codes.CONFORMANT
 
 
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from .options import build_settings
+    from .replay import ReplayError, load, replay, select, summary, table
+    from .runner import resolved_values
+    from .suite.preflight import TargetUnavailable
+
+    try:
+        recording = load(args.results)
+    except ReplayError as exc:
+        raise UsageError(str(exc)) from None
+    tests = select(recording, args.failed)
+    if not tests:
+        print(f"kibana-conformance: no test {'did not pass' if args.failed else 'is'} in {args.results}; nothing to replay")
+        return exit_codes.CONFORMANT
+    settings = build_settings(resolved_values(args, REPLAY_OPTIONS))
+    try:
+        ctx = replay(recording, tests, settings, progress=lambda line: print(line, flush=True))
+    except ReplayError as exc:
+        raise UsageError(str(exc)) from None
+    except TargetUnavailable as exc:
+        print(f"kibana-conformance: {exc}", file=sys.stderr)
+        return exc.exit_code
+    try:
+        for line in table(tests):
+            print(ctx.redactor.text(line))
+        print(f"kibana-conformance: {summary(tests)}")
+    finally:
+        ctx.close()
+    judged = [t for t in tests if t.new != "skipped"]
+    return exit_codes.CONFORMANT if judged and all(t.new == "passed" for t in judged) else exit_codes.NOT_CONFORMANT
+
+
 def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
@@ -258,6 +290,19 @@ def build_parser() -> argparse.ArgumentParser:
     traffic.add_argument("file", type=Path, metavar="FILE.har", help="the HAR 1.2 file")
     traffic.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="where the reports go (default: reports)")
     traffic.set_defaults(handler=_cmd_check_traffic)
+
+    rp = commands.add_parser(
+        "replay",
+        help="send a run's recorded requests again (exchanges.har) and show each test's old and new outcome",
+        description="Send the requests a run recorded in exchanges.har (next to RESULTS.json) again, test by test, judge each "
+        "answer with the contract checks of check-traffic and print each test's old and new outcome with the first problem. "
+        "Credentials come from the options (or the environment and ini, as for run). Target: --base-url, else the recorded one "
+        "(a fresh bundled mock when the run used it). Exits 0 when every replayed test passes, 1 otherwise, 2 on bad input.",
+    )
+    rp.add_argument("results", type=Path, metavar="RESULTS.json", help="the results.json of a run (exchanges.har beside it)")
+    rp.add_argument("--failed", action="store_true", help="only the tests that did not pass (failed, error, baselined)")
+    add_option_arguments(rp, REPLAY_OPTIONS)
+    rp.set_defaults(handler=_cmd_replay)
 
     mock = commands.add_parser("mock", help="serve the stateful mock Kibana deployment")
     mock.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")

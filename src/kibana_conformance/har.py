@@ -3,11 +3,15 @@ spooled to a spill file while the run lasts (memory stays flat), merged from the
 workers and written through the redaction point at the end.
 
 Each entry carries custom fields: ``_id`` (unique in the run, what a failure in the report points
-to), ``_nodeid`` and ``_requirement`` (the test that sent it), ``_attempts``, ``_error`` (a
-transport problem: no answer) and ``_truncated`` (a body longer than ``BODY_LIMIT`` is cut; its
-original size stays in ``bodySize`` / ``content.size``). Credential headers are replaced when the
-entry is built, and every line of the spill file already passed the run's redactor; the final
-file passes it again (it knows every secret the workers saw).
+to), ``_nodeid`` and ``_requirement`` (the test that sent it), ``_credentials`` (whose credentials
+the Authorization header carried: ``run``, ``principal NAME``, ``wrong KIND`` or ``other``; absent
+without one), ``_attempts``, ``_error`` (a transport problem: no answer) and ``_truncated`` (a body
+longer than ``BODY_LIMIT`` is cut; its original size stays in ``bodySize`` / ``content.size``).
+
+Recording is cheap: credential headers are replaced when the entry is built, and the line goes to
+the spill file as it is. The spill files live in a private folder (:func:`spill_folder`, mode 0700,
+outside the report folder, removed at the end of the run), with the secrets each process learnt;
+the final file is redacted once, line by line, by a redactor that knows every secret of the run.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import base64
 import heapq
 import json
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,8 +36,9 @@ from .transport import Exchange
 BODY_LIMIT = Exchange.BODY_KEPT
 MAX_ENTRIES = 50_000  # per process
 MAX_SPOOL_BYTES = 200_000_000  # per process
-SPOOL_PREFIX = ".exchanges-"
 SPOOL_SUFFIX = ".jsonl"
+SECRETS_SUFFIX = ".secrets"
+DROPPED_SUFFIX = ".dropped"
 
 
 def _content_type(headers: list[tuple[str, str]]) -> str:
@@ -56,7 +63,13 @@ def _text(content: bytes) -> tuple[str, str | None]:
         return base64.b64encode(content).decode(), "base64"
 
 
-def entry(exchange: Exchange, har_id: str) -> dict[str, Any]:
+def credentials_label(headers: list[tuple[str, str]], credentials: dict[str, str]) -> str | None:
+    """Whose credentials a request carried (``credentials`` maps Authorization values to names); None without any."""
+    value = next((v for k, v in headers if k.lower() == "authorization"), None)
+    return None if value is None else credentials.get(value.strip(), "other")
+
+
+def entry(exchange: Exchange, har_id: str, credentials: dict[str, str] | None = None) -> dict[str, Any]:
     """One HAR 1.2 entry (credential headers replaced; the rest is redacted where it is written)."""
     split = urlsplit(exchange.url)
     request: dict[str, Any] = {
@@ -100,6 +113,9 @@ def entry(exchange: Exchange, har_id: str) -> dict[str, Any]:
         "_requirement": exchange.requirement,
         "_attempts": exchange.attempts,
     }
+    label = credentials_label(exchange.request_headers, credentials or {})
+    if label is not None:
+        found["_credentials"] = label
     if exchange.error:
         found["_error"] = exchange.error
     if truncated:
@@ -114,32 +130,48 @@ class SpoolInfo:
     dropped: int
 
 
-class HarSpool:
-    """The exchanges one process observes, one redacted JSON line each in a spill file of the report folder."""
+def spill_folder() -> Path:
+    """A private folder for a run's spill files (they hold exchanges not yet redacted): mode 0700, outside the report folder."""
+    return Path(tempfile.mkdtemp(prefix="kct-har-"))
 
-    def __init__(self, folder: Path, redactor: Redactor, label: str) -> None:
+
+def _private(path: Path) -> Any:
+    """A file only this user can read, for appending, a line at a time (a process stopped hard loses no entry)."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8", buffering=1)
+
+
+class HarSpool:
+    """The exchanges one process observes, one JSON line each in a spill file of ``folder`` (:func:`spill_folder`),
+    and beside it the secrets ``redactor`` learns meanwhile (the final redaction needs them, even from a process
+    that was stopped)."""
+
+    def __init__(self, folder: Path, redactor: Redactor, label: str, credentials: dict[str, str] | None = None) -> None:
         self.folder = folder
         self.redactor = redactor
         self.label = label
+        self.credentials = credentials or {}
         self.count = 0
         self.dropped = 0
         self._bytes = 0
         self._file: Any = None
-        self.path: Path | None = None
+        self._secrets: set[str] = set()
+        stem = folder / f"{label}-{os.getpid()}"
+        self.path = stem.with_suffix(SPOOL_SUFFIX)
+        self._secrets_path = stem.with_suffix(SECRETS_SUFFIX)
         self._lock = threading.Lock()
 
     def observe(self, exchange: Exchange) -> None:
         with self._lock:
+            if self.redactor.count != len(self._secrets):
+                self._keep_secrets()
             if self.count >= MAX_ENTRIES or self._bytes >= MAX_SPOOL_BYTES:
                 self.dropped += 1
                 return
             har_id = f"{self.label}-{self.count + 1}"
-            line = self.redactor.text(json.dumps(entry(exchange, har_id), ensure_ascii=False)) + "\n"
+            line = json.dumps(entry(exchange, har_id, self.credentials), ensure_ascii=False) + "\n"
             try:
                 if self._file is None:
-                    self.folder.mkdir(parents=True, exist_ok=True)
-                    self.path = self.folder / f"{SPOOL_PREFIX}{self.label}-{os.getpid()}{SPOOL_SUFFIX}"
-                    self._file = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 (open for the run)
+                    self._file = _private(self.path)
                 self._file.write(line)
             except OSError:
                 self.dropped += 1
@@ -148,23 +180,61 @@ class HarSpool:
             self._bytes += len(line)
             exchange.har_id = har_id
 
+    def _keep_secrets(self) -> None:
+        new = [s for s in self.redactor.secrets if s not in self._secrets]
+        try:
+            with _private(self._secrets_path) as handle:
+                handle.write("".join(json.dumps(s) + "\n" for s in new))
+        except OSError:
+            return
+        self._secrets.update(new)
+
     def close(self) -> SpoolInfo:
         with self._lock:
+            self._keep_secrets()
             if self._file is not None:
                 self._file.close()
                 self._file = None
-            return SpoolInfo(str(self.path) if self.path else None, self.count, self.dropped)
+            if self.dropped:
+                try:
+                    with _private(self.path.with_suffix(DROPPED_SUFFIX)) as handle:
+                        handle.write(f"{self.dropped}\n")
+                except OSError:
+                    pass
+            return SpoolInfo(str(self.path) if self.count else None, self.count, self.dropped)
+
+
+def _complete_lines(path: Path) -> Iterator[str]:
+    """The lines of a file but a last one cut short (a process stopped while writing it)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.endswith("\n") and line.strip():
+                    yield line[:-1]
+    except OSError:
+        return
+
+
+def spools_in(folder: Path, redactor: Redactor) -> list[SpoolInfo]:
+    """Every process's spill file in ``folder``, counted, those of processes stopped before they reported
+    included; the secrets they learnt are added to ``redactor``."""
+    for path in sorted(folder.glob(f"*{SECRETS_SUFFIX}")):
+        for line in _complete_lines(path):
+            try:
+                redactor.add(json.loads(line))
+            except (ValueError, TypeError):
+                continue
+    spools = []
+    for path in sorted(folder.glob(f"*{SPOOL_SUFFIX}")):
+        dropped = sum(int(n) for n in _complete_lines(path.with_suffix(DROPPED_SUFFIX)) if n.strip().isdigit())
+        spools.append(SpoolInfo(str(path), sum(1 for _ in _complete_lines(path)), dropped))
+    return spools
 
 
 def _lines(path: str) -> Iterator[tuple[str, str]]:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    started = line[line.find('"startedDateTime": "') + 20 :][:24]
-                    yield started, line.rstrip("\n")
-    except OSError:
-        return
+    for line in _complete_lines(Path(path)):
+        started = line[line.find('"startedDateTime": "') + 20 :][:24]
+        yield started, line
 
 
 def render(spools: Iterable[SpoolInfo], version: str, wanted: set[str], found: dict[str, int]) -> Iterator[str]:
@@ -191,7 +261,6 @@ def render(spools: Iterable[SpoolInfo], version: str, wanted: set[str], found: d
     yield "\n]}}\n"
 
 
-def remove(spools: Iterable[SpoolInfo]) -> None:
-    for spool in spools:
-        if spool.path:
-            Path(spool.path).unlink(missing_ok=True)
+def remove(folder: Path) -> None:
+    """The spill folder and everything in it."""
+    shutil.rmtree(folder, ignore_errors=True)

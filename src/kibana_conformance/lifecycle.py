@@ -51,6 +51,21 @@ def outcome_of(config: pytest.Config) -> Outcome | None:
     return next((p for p in config.pluginmanager.get_plugins() if isinstance(p, Outcome)), None)
 
 
+@dataclass(eq=False)  # registered as a pytest plugin: hashed by identity
+class Selection:
+    """The tests ``kibana-conformance run --last-failed`` reruns (node ids as results.json names them)."""
+
+    nodeids: frozenset[str]
+
+
+def selected_nodeids(config: pytest.Config) -> frozenset[str] | None:
+    """The node ids a run is restricted to (the runner's :class:`Selection`, or the controller's, in a worker); None: no restriction."""
+    chosen = getattr(config, "workerinput", {}).get("kct_nodeids")
+    if chosen is not None:
+        return frozenset(chosen)
+    return next((p.nodeids for p in config.pluginmanager.get_plugins() if isinstance(p, Selection)), None)
+
+
 def start_controller(config: pytest.Config, settings: Settings) -> tuple[RunContext, Lifecycle]:
     """The controller's start: the remote-writes gate, the report folder, the target (maybe the bundled mock), the preflight."""
     from .embedded import default_resources, start_mock
@@ -158,12 +173,19 @@ class Lifecycle:
         self.started = time.time()
         self.results: dict[str, Any] | None = None
         self.stopped: str | None = None
-        worker = getattr(config, "workerinput", {}).get("workerid", "c")
-        # --har: every exchange recorded (it costs about 3 ms of redaction per request, so it is asked for).
-        self.har = har.HarSpool(ctx.settings.report_dir, ctx.redactor, worker) if ctx.settings.har else None
-        self.worker_spools: list[har.SpoolInfo] = []
+        worker_input = getattr(config, "workerinput", {})
+        # Every exchange recorded (unless --no-har): spooled as it is to a private folder, redacted once at the end.
+        self.spill: Path | None = None
+        self.har: har.HarSpool | None = None
         self.har_written = False
-        if self.har is not None:
+        if ctx.settings.har:
+            if self.is_worker:
+                self.spill = Path(worker_input["kct_har_dir"]) if worker_input.get("kct_har_dir") else None
+            else:
+                self.spill = har.spill_folder()
+                config.add_cleanup(lambda: har.remove(self.spill) if self.spill else None)
+        if self.spill is not None:
+            self.har = har.HarSpool(self.spill, ctx.redactor, worker_input.get("workerid", "c"), ctx.target.credential_labels())
             ctx.wire.observers.append(self.har.observe)  # after the observer that learns issued secrets
             ctx.wire.retried.append(self.har.observe)
 
@@ -279,8 +301,6 @@ class Lifecycle:
         self.ctx.footprint.merge(data.get("footprint", []))
         for secret in data.get("secrets", []):
             self.ctx.redactor.add(secret)
-        if data.get("har"):
-            self.worker_spools.append(har.SpoolInfo(**data["har"]))
 
     # --- the end -------------------------------------------------------------------------------
 
@@ -304,8 +324,9 @@ class Lifecycle:
                 "generated": dict(self.ctx.coverage.generated),
                 "footprint": self.ctx.footprint.as_list(),
                 "secrets": list(self.ctx.redactor.secrets),
-                "har": asdict(self.har.close()) if self.har is not None else None,
             }
+            if self.har is not None:
+                self.har.close()
             return
         if exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop:
             self.stopped = self.stopped or ("interrupted" if exitstatus == pytest.ExitCode.INTERRUPTED else None)
@@ -345,11 +366,13 @@ class Lifecycle:
             outcome.report_dir = self.ctx.settings.report_dir
 
     def _write_har(self, records: list[TestRecord]) -> list[str]:
-        """``exchanges.har`` from every process's spill file; each failure's exchanges learn their entry index."""
-        if self.har_written or self.har is None:
+        """``exchanges.har`` from every process's spill file (a worker stopped by an interrupt included),
+        redacted once with every secret the run learnt; each failure's exchanges learn their entry index."""
+        if self.har_written or self.har is None or self.spill is None:
             return []
         self.har_written = True
-        spools = [self.har.close(), *self.worker_spools]
+        self.har.close()
+        spools = har.spools_in(self.spill, self.ctx.redactor)
         wanted = {e["har_id"] for r in records for e in r.exchanges if e.get("har_id")}
         found: dict[str, int] = {}
         path = self.ctx.settings.report_dir / HAR_FILE
@@ -358,7 +381,7 @@ class Lifecycle:
         except OSError as exc:
             return [f"cannot write {path}: {exc.strerror or exc}"]
         finally:
-            har.remove(spools)
+            har.remove(self.spill)
         for record in records:
             for e in record.exchanges:
                 if e.get("har_id") in found:
@@ -492,4 +515,4 @@ def _skip_reason(report: pytest.TestReport) -> str:
     return str(longrepr)
 
 
-__all__ = ["Lifecycle", "Outcome", "start_controller"]
+__all__ = ["Lifecycle", "Outcome", "Selection", "start_controller"]

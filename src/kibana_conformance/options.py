@@ -35,9 +35,14 @@ class Option:
     env: str | None
     ini: str | None
     help: str
-    kind: str = "str"  # str, int, float, bool, path, file, list
+    kind: str = "str"  # str, int, float, bool, switch (a bool that is on by default), path, file, list
     secret: bool = False
     metavar: str | None = None
+
+    @property
+    def off_flag(self) -> str:
+        """The flag that turns a switch off (``--no-har``)."""
+        return "--no-" + self.flag.removeprefix("--")
 
 
 OPTIONS = (
@@ -59,7 +64,7 @@ OPTIONS = (
     Option("--max-rps", "kibana_max_rps", "KIBANA_CONFORMANCE_MAX_RPS", "kibana_max_rps", f"requests per second at most (default: {DEFAULT_REMOTE_RPS:g} for a target not on this machine, no limit on loopback)", kind="float", metavar="N"),
     Option("--resource", "kibana_resource", "KIBANA_CONFORMANCE_RESOURCES", "kibana_resources", "an existing resource on the target, NAME=VALUE (repeatable; comma-separated in the environment)", kind="list", metavar="NAME=VALUE"),
     Option("--kibana-version", "kibana_version", "KIBANA_CONFORMANCE_KIBANA_VERSION", "kibana_version", "the target's Kibana version, for requirements that hold only since or until one (default: what /api/status says)", metavar="VERSION"),
-    Option("--har", "kibana_har", "KIBANA_CONFORMANCE_HAR", "kibana_har", "record every exchange in REPORT_DIR/exchanges.har (HAR 1.2, redacted)", kind="bool"),
+    Option("--har", "kibana_har", "KIBANA_CONFORMANCE_HAR", "kibana_har", "record every exchange in REPORT_DIR/exchanges.har (HAR 1.2, redacted; on by default)", kind="switch"),
     Option("--principal", "kibana_principal", "KIBANA_CONFORMANCE_PRINCIPALS", "kibana_principals", "credentials of a principal holding exactly the named privileges, NAME=ApiKey:KEY or NAME=basic:USER:PASSWORD (repeatable; comma-separated in the environment; README, section Authorization)", kind="list", secret=True, metavar="NAME=CREDENTIALS"),
     Option("--report-dir", "kibana_report_dir", "KIBANA_CONFORMANCE_REPORT_DIR", "kibana_report_dir", f"where the reports go (default: {DEFAULT_REPORT_DIR})", kind="path", metavar="DIR"),
     Option("--baseline", "kibana_baseline", "KIBANA_CONFORMANCE_BASELINE", "kibana_baseline", "accepted deviations (YAML): covered failures do not fail the gate", kind="path", metavar="FILE"),
@@ -71,6 +76,12 @@ OPTIONS = (
     Option("--mock-fault", "kibana_mock_fault", "KIBANA_CONFORMANCE_MOCK_FAULTS", None, "run the bundled mock with this fault switched on (repeatable; `kibana-conformance mock --list-faults`)", kind="list", metavar="NAME"),
 )
 BY_DEST = {option.dest: option for option in OPTIONS}
+# The options of a run that `kibana-conformance replay` takes too (the target, credentials, TLS, safety, pace).
+REPLAY_OPTIONS = tuple(
+    BY_DEST[dest]
+    for dest in ("base_url", "kibana_api_key", "kibana_username", "kibana_password", "kibana_principal", "kibana_timeout",
+                 "kibana_ca_cert", "kibana_insecure", "kibana_read_only", "kibana_allow_writes", "kibana_max_rps")
+)
 
 
 class SettingsError(ValueError):
@@ -90,7 +101,7 @@ def _number(option: Option, raw: Any, origin: str) -> float | int:
 def _convert(option: Option, raw: Any, origin: str) -> Any:
     if raw is None or raw == "" or raw == []:
         return None
-    if option.kind == "bool":
+    if option.kind in ("bool", "switch"):
         if isinstance(raw, bool):
             return raw
         text = str(raw).strip().lower()
@@ -121,7 +132,7 @@ def _env_value(option: Option, text: str) -> Any:
 
 def resolve_option(option: Option, cli: Any, env: dict[str, str], ini: Any) -> Any:
     """CLI value if given, else the environment variable, else the ini value."""
-    if cli not in (None, False, "", []):
+    if cli not in (None, "", []) and (cli is not False or option.kind == "switch"):
         return _convert(option, cli, option.flag)
     if option.env and env.get(option.env, "").strip() != "":
         return _convert(option, _env_value(option, env[option.env]), option.env)
@@ -173,7 +184,7 @@ class Settings:
     baseline_update: bool = False
     flavour: str | None = None
     mock_faults: tuple[str, ...] = ()
-    har: bool = False
+    har: bool = True
     kibana_version: str | None = None
     min_coverage: float | None = None
     shard: tuple[int, int] | None = None
@@ -292,7 +303,7 @@ def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ())
         baseline_update=bool(values.get("kibana_baseline_update")),
         flavour=values.get("kibana_target_flavour"),
         mock_faults=tuple(values.get("kibana_mock_fault") or ()),
-        har=bool(values.get("kibana_har")),
+        har=values.get("kibana_har") is not False,
         kibana_version=kibana_version,
         min_coverage=min_coverage,
         shard=shard,

@@ -20,7 +20,7 @@ from .authz import Principal
 from .catalog import load_catalog
 from .options import OPTIONS, Settings, SettingsError, build_settings, holds_for, resolve_option
 from .keys import META_KEY, RUN_KEY, TestMeta
-from .lifecycle import Lifecycle, plain_nodeid, start_controller
+from .lifecycle import Lifecycle, plain_nodeid, selected_nodeids, start_controller
 from .suite.context import RunContext, new_context
 from .suite.resources import RESOURCE_NAMES, Resources
 
@@ -38,6 +38,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         kwargs: dict[str, Any] = {"dest": option.dest, "help": option.help + (where if where != " []" else "")}
         if option.kind == "bool":
             kwargs.update(action="store_true", default=False)
+        elif option.kind == "switch":  # on unless turned off: --no-FLAG, or false in the environment or ini
+            kwargs.update(action="store_true", default=None)
+            group.addoption(option.off_flag, dest=option.dest, action="store_false", default=None, help=f"do not {option.help}")
         elif option.kind == "list":
             kwargs.update(action="append", default=[], metavar=option.metavar)
         else:
@@ -135,6 +138,7 @@ def _worker_context(settings: Settings, worker: dict[str, Any]) -> RunContext:
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     ctx = node.config.stash.get(RUN_KEY, None)
+    lifecycle = node.config.pluginmanager.get_plugin(LIFECYCLE)
     if ctx is not None:
         node.workerinput.update(
             kct_base_url=ctx.base_url,
@@ -152,6 +156,9 @@ def pytest_configure_node(node: Any) -> None:
             if ctx.embedded
             else {},
             kct_resources=ctx.resources.as_dict(),
+            # Where the workers spool their exchanges (a private folder of the controller's).
+            kct_har_dir=str(lifecycle.spill) if lifecycle is not None and lifecycle.spill else None,
+            kct_nodeids=sorted(chosen) if (chosen := selected_nodeids(node.config)) is not None else None,
         )
 
 
@@ -229,7 +236,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     catalog = load_catalog()
     selected, deselected = [], []
     declared: set[str] = set()
+    chosen = selected_nodeids(config)  # run --last-failed
     for item in items:
+        if chosen is not None and plain_nodeid(item.nodeid) not in chosen:
+            deselected.append(item)
+            continue
         meta = requirement_meta(item)
         if meta is None:
             selected.append(item)
@@ -251,6 +262,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     unknown = sorted(ctx.settings.requirements - declared)
     if unknown and not hasattr(config, "workerinput"):  # a worker cannot stop the run: there it selects nothing
         raise pytest.UsageError(f"--requirement: unknown requirement {unknown[0]!r}; `kibana-conformance requirements` lists them")
+    if chosen is not None and not selected and not hasattr(config, "workerinput"):
+        raise pytest.UsageError(f"--last-failed: none of the {len(chosen)} tests that did not pass last time is in the suite now (renamed or removed?)")
     for item in selected:
         meta = item.stash.get(META_KEY, None)
         reason = holds_for(ctx.kibana_version, meta.since, meta.until) if meta is not None else None

@@ -73,6 +73,11 @@ class Redactor:
             self.add_pair(user, password)
 
     @property
+    def count(self) -> int:
+        """How many secrets were added (cheap: to tell whether :attr:`secrets` changed)."""
+        return len(self._known)
+
+    @property
     def secrets(self) -> tuple[str, ...]:
         """What was added (to hand to another process's redactor)."""
         with self._lock:
@@ -133,7 +138,7 @@ class Redactor:
             return text
         with self._lock:
             owners, short = self._owners, self._short
-        while True:  # again after a replacement: what it leaves is searched anew
+        for _ in range(2):  # once more after a replacement: a form may straddle what it left
             replaced = False
             for form in _candidates(text, owners, short):
                 if form in text:
@@ -169,7 +174,7 @@ class Redactor:
 def _candidates(text: str, owners: dict[tuple[bytes], tuple[str, ...]], short: tuple[str, ...]) -> list[str]:
     """The secret forms that may be in ``text``, longest first: every one that is, and a few more."""
     found = {form for form in short if form in text}
-    if owners and len(text) >= SAMPLED_MIN:
+    if owners:
         data = memoryview(text.encode("utf-8", "surrogatepass"))
         for piece in set(filter(owners.__contains__, _BLOCKS.iter_unpack(data[: len(data) - len(data) % GRAM]))):
             found.update(owners[piece])

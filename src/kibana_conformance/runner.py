@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from . import exit_codes
-from .options import DEFAULT_REPORT_DIR, OPTIONS
+from .options import DEFAULT_REPORT_DIR, OPTIONS, Option, SettingsError, resolve_option
 from .paths import suites_dir
 
 VERDICT_EXIT_CODES = {
@@ -25,17 +25,29 @@ PYTEST_EXIT_CODES = {2: exit_codes.INTERRUPTED, 3: exit_codes.INTERNAL_ERROR, 4:
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    """The plugin's options, with the same names, plus the worker count and extra pytest arguments."""
-    for option in OPTIONS:
+    """The plugin's options, with the same names, plus the worker count, --last-failed and extra pytest arguments."""
+    add_option_arguments(parser, OPTIONS)
+    parser.add_argument("-n", "--workers", dest="workers", metavar="N", help="pytest-xdist processes (default: one per core, at most 4, for a run of everything; 0 runs in this process)")
+    parser.add_argument(
+        "--last-failed", action="store_true",
+        help="run only the tests that failed or ended in error in REPORT_DIR/results.json (none: says so and runs nothing, exit 0)",
+    )
+    parser.add_argument("pytest_args", nargs="*", metavar="-- PYTEST ARGS", help="extra arguments for pytest, after --")
+
+
+def add_option_arguments(parser: argparse.ArgumentParser, options: tuple[Option, ...] | list[Option]) -> None:
+    """Options of the table (options.py) as command-line arguments, with the same names as the plugin's."""
+    for option in options:
         help_text = option.help + (f" [env {option.env}]" if option.env else "")
         if option.kind == "bool":
             parser.add_argument(option.flag, dest=option.dest, action="store_true", help=help_text)
+        elif option.kind == "switch":
+            parser.add_argument(option.flag, dest=option.dest, action="store_true", default=None, help=help_text)
+            parser.add_argument(option.off_flag, dest=option.dest, action="store_false", default=None, help=f"do not {option.help.partition(' (')[0]}")
         elif option.kind == "list":
             parser.add_argument(option.flag, dest=option.dest, action="append", default=[], metavar=option.metavar, help=help_text)
         else:
             parser.add_argument(option.flag, dest=option.dest, metavar=option.metavar, help=help_text)
-    parser.add_argument("-n", "--workers", dest="workers", metavar="N", help="pytest-xdist processes (default: one per core, at most 4, for a run of everything; 0 runs in this process)")
-    parser.add_argument("pytest_args", nargs="*", metavar="-- PYTEST ARGS", help="extra arguments for pytest, after --")
 
 
 MAX_DEFAULT_WORKERS = 4  # beyond this the target, not the suite, sets the pace
@@ -94,6 +106,34 @@ def suite_paths(pytest_args: list[str], suites: Path) -> tuple[list[str], bool]:
     return resolved, named
 
 
+def ini_values(path: Path | None) -> dict[str, Any]:
+    """The keys of a pytest configuration file's section, as pytest reads them (None: no file)."""
+    if path is None:
+        return {}
+    try:
+        if path.name == "pyproject.toml":
+            return dict(tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("pytest", {}).get("ini_options", {}))
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read(path, encoding="utf-8")
+    except (OSError, tomllib.TOMLDecodeError, configparser.Error):
+        return {}
+    section = next((s for s in ("pytest", "tool:pytest") if parser.has_section(s)), None)
+    return dict(parser.items(section)) if section else {}
+
+
+def resolved_values(args: argparse.Namespace, options: tuple[Option, ...]) -> dict[str, Any]:
+    """The values of ``options`` for a command other than ``run`` (which pytest resolves): the command line,
+    else the environment, else the working folder's pytest ini file, as for a run."""
+    ini = ini_values(user_ini_file(Path.cwd()))
+    values = {}
+    for option in options:
+        raw = ini.get(option.ini) if option.ini else None
+        if option.kind == "list" and isinstance(raw, str):
+            raw = [line.strip() for line in raw.splitlines() if line.strip()]
+        values[option.dest] = resolve_option(option, getattr(args, option.dest, None), dict(os.environ), raw)
+    return values
+
+
 def pytest_arguments(args: argparse.Namespace) -> list[str]:
     suites = suites_dir()
     extra, named = suite_paths(list(args.pytest_args), suites)
@@ -103,13 +143,16 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
         if option.kind == "bool":
             if value:
                 argv.append(option.flag)
+        elif option.kind == "switch":
+            if value is not None:
+                argv.append(option.flag if value else option.off_flag)
         elif option.kind == "list":
             argv += [f"{option.flag}={v}" for v in value or []]
         elif value is not None:
             argv.append(f"{option.flag}={value}")
     # A selection (areas, operations, requirements, test ids) is a small run: one process starts sooner than
     # several (and an unknown requirement id is reported as such).
-    restricted = named or any(getattr(args, dest, None) for dest in ("kibana_requirement", "kibana_operation", "kibana_area"))
+    restricted = named or getattr(args, "last_failed", False) or any(getattr(args, dest, None) for dest in ("kibana_requirement", "kibana_operation", "kibana_area"))
     workers = args.workers if args.workers is not None else None if restricted else default_workers(args.pytest_args)
     if workers:
         argv += ["-n", str(workers)]
@@ -155,15 +198,38 @@ def exit_code(pytest_code: int, outcome: Any) -> int:
 def run(args: argparse.Namespace) -> int:
     import pytest
 
-    from .lifecycle import Outcome
+    from .lifecycle import Outcome, Selection
 
     outcome = Outcome()
-    code = int(pytest.main(pytest_arguments(args), plugins=[outcome]))
+    plugins: list[Any] = [outcome]
+    if getattr(args, "last_failed", False):
+        chosen = last_failed(report_dir(args))
+        if chosen is None:
+            return exit_codes.CONFORMANT
+        plugins.append(Selection(chosen))
+    code = int(pytest.main(pytest_arguments(args), plugins=plugins))
     for problem in outcome.report_problems:
         print(f"kibana-conformance: {problem}", flush=True)
     if outcome.internal_error:
         print(f"kibana-conformance: internal error: {outcome.internal_error}", flush=True)
     return exit_code(code, outcome)
+
+
+def last_failed(folder: Path) -> frozenset[str] | None:
+    """The tests that did not pass in the folder's results.json (read before the run clears the folder);
+    None when every one passed (said on the terminal: nothing is run). A missing file is a usage error."""
+    from .report.results import ResultsFileError, failed_nodeids, read_results
+
+    path = folder / "results.json"
+    try:
+        chosen = failed_nodeids(read_results(path))
+    except ResultsFileError as exc:
+        raise SettingsError(f"--last-failed: {exc}; run without --last-failed first") from None
+    if not chosen:
+        print(f"kibana-conformance: --last-failed: every test in {path} passed (or was skipped); nothing to run", flush=True)
+        return None
+    print(f"kibana-conformance: --last-failed: running the {len(chosen)} tests that did not pass in {path}", flush=True)
+    return frozenset(chosen)
 
 
 def namespace(**values: Any) -> argparse.Namespace:

@@ -86,7 +86,7 @@ def run_suite(faults: list[str], seed: int, options: Options, operations: list[s
     """The suite in a fresh process against the bundled mock with these faults switched on."""
     with tempfile.TemporaryDirectory(prefix="kct-selftest-") as tmp:
         argv = [sys.executable, "-m", "pytest", str(suites_dir()), "-q", "--assert=plain", "-p", "no:cacheprovider", "-p", "no:randomly",
-                "--max-examples", str(options.max_examples), "--seed", str(seed), "--report-dir", tmp, "-W", "ignore"]
+                "--max-examples", str(options.max_examples), "--seed", str(seed), "--report-dir", tmp, "-W", "ignore", "--no-har"]
         argv += [f"--mock-fault={name}" for name in faults]
         if operations:
             argv += ["--operation", ",".join(operations)]

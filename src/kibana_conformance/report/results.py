@@ -9,9 +9,11 @@ could not judge: a transport failure after retries, or an exception of its own),
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..catalog import Catalog, load_catalog
@@ -26,6 +28,34 @@ INSUFFICIENT_COVERAGE = "insufficient coverage"
 FAILURE_TEXT_LIMIT = 6000
 # schemathesis prints "curl ..." lines, inside an exception group's "  | " gutter when it found several failures
 CURL_LINE = re.compile(r"^[\s|]*(curl .*)$", re.MULTILINE)
+
+
+# What a rerun of the failures (run --last-failed, replay --failed) takes: a test that did not pass.
+NOT_PASSED = ("failed", "error", "baselined")
+
+
+class ResultsFileError(ValueError):
+    """A results.json that cannot be read back (one line, a usage error)."""
+
+
+def read_results(path: Path) -> dict[str, Any]:
+    """A run's results.json, read back."""
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ResultsFileError(f"{path}: no such file (kibana-conformance run writes REPORT_DIR/results.json)") from None
+    except OSError as exc:
+        raise ResultsFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, ValueError):
+        raise ResultsFileError(f"{path}: not a results.json of kibana-conformance (not JSON)") from None
+    if not isinstance(results, dict) or not isinstance(results.get("tests"), list):
+        raise ResultsFileError(f"{path}: not a results.json of kibana-conformance run (no list of tests)")
+    return results
+
+
+def failed_nodeids(results: dict[str, Any]) -> list[str]:
+    """The tests that did not pass (failed, ended in error, or failed within a baseline), in the report's order."""
+    return [str(t["nodeid"]) for t in results["tests"] if isinstance(t, dict) and t.get("nodeid") and t.get("outcome") in NOT_PASSED]
 
 
 @dataclass

@@ -70,6 +70,16 @@ class Target:
             return {"Authorization": "ApiKey " + base64.b64encode(b"kct-wrong-id:kct-wrong-key").decode()}
         return {"Authorization": basic_header(self.settings.username or "elastic", "kct-wrong-password")}
 
+    def credential_labels(self) -> dict[str, str]:
+        """The Authorization values this run sends, by whose they are (the HAR names them, replay chooses by the name):
+        the run's own credentials, each principal's and the wrong ones the auth tests send."""
+        labels = {self.wrong_auth_header(kind)["Authorization"]: f"wrong {kind}" for kind in ("basic", "apikey", "apikey-clear")}
+        for principal in self.settings.principals:
+            labels[self.principal_header(principal.name)["Authorization"]] = f"principal {principal.name}"
+        if "Authorization" in self.auth_header:
+            labels[self.auth_header["Authorization"]] = "run"
+        return labels
+
     def api_url(self, path: str) -> str:
         return f"{self.base_url}{self.space_prefix}{path}"
 
