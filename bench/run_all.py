@@ -33,6 +33,8 @@ def main() -> None:
     facts = machine()
     print("full run...", flush=True)
     full = suite_runs.full_run(["--max-examples", "20"] if args.quick else None)
+    print("exchanges.har cost...", flush=True)
+    har = suite_runs.har_cost(1 if args.quick else 3, ["--max-examples", "20"] if args.quick else None)
     print("peer comparison...", flush=True)
     peer = suite_runs.peer_comparison(pairs=1 if args.quick else 3, max_examples=20 if args.quick else 100)
     print("scaling...", flush=True)
@@ -47,6 +49,11 @@ def main() -> None:
         _row("full run, CPU time (all processes)", f"{full['cpu_s']:.1f} s", "", None),
         _row("full run, peak RSS (largest process)", f"{full['peak_rss_mib_any_child']:.0f} MiB", "", None),
         _row("full run, HTTP requests sent", f"{full['requests']} ({full['requests_per_s']:.0f}/s)", "", None),
+        _row(
+            "exchanges.har: full run with / without it (median of 3 each, interleaved)",
+            f"{har['har']['wall_s']:.1f} s / {har['no_har']['wall_s']:.1f} s ({har['wall_share']:+.1%} wall, {har['cpu_share']:+.1%} CPU; {har['entries']:.0f} entries)",
+            "< 5%", None if args.quick else har["wall_share"] < 0.05,
+        ),
         _row("generated cases per operation, min / median", f"{full['generated_per_operation_min']} / {full['generated_per_operation_median']:.0f}", ">= 100", None if args.quick else full["generated_per_operation_min"] >= 100),
         _row("wall time per case, ours / schemathesis CLI (median of pairs)", f"{peer['ratio_median']:.2f} (range {peer['ratio_min']:.2f}-{peer['ratio_max']:.2f})", "<= 0.5", peer["ratio_median"] <= 0.5),
         _row("speed-up with -n 2 over -n 1", f"{scale['speedup_n2']:.2f}x", ">= 1.6x", scale["speedup_n2"] >= 1.6),
@@ -73,7 +80,7 @@ def main() -> None:
         "## Raw figures",
         "",
         "```json",
-        json.dumps({"full_run": full, "peer": peer, "scaling": scale, "mock": mock, "startup": start, "project_tests": project}, indent=2),
+        json.dumps({"full_run": full, "har_cost": har, "peer": peer, "scaling": scale, "mock": mock, "startup": start, "project_tests": project}, indent=2),
         "```",
         "",
     ]

@@ -67,6 +67,27 @@ def full_run(extra: list[str] | None = None) -> dict[str, Any]:
     }
 
 
+def har_cost(runs: int = 3, extra: list[str] | None = None) -> dict[str, Any]:
+    """What recording exchanges.har costs: the full run with it (the default) and with --no-har, interleaved,
+    ``runs`` of each; the medians of wall and CPU time, and the extra time as a share of the run without."""
+    figures: dict[str, list[dict[str, float]]] = {"har": [], "no_har": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for index in range(runs):
+            for kind, flags in (("har", []), ("no_har", ["--no-har"])):
+                folder = Path(tmp) / f"{kind}-{index}"
+                figures[kind].append(timed([*kibana_conformance(), "run", "--seed", "1", "--report-dir", str(folder), *flags, *(extra or [])], Path(tmp)))
+                if kind == "har":
+                    figures.setdefault("entries", []).append({"n": float(_results(folder)["har"]["entries"])})
+    medians = {kind: {key: statistics.median(f[key] for f in figures[kind]) for key in ("wall_s", "cpu_s")} for kind in ("har", "no_har")}
+    return {
+        **medians,
+        "entries": figures["entries"][0]["n"],
+        "wall_share": medians["har"]["wall_s"] / medians["no_har"]["wall_s"] - 1,
+        "cpu_share": medians["har"]["cpu_s"] / medians["no_har"]["cpu_s"] - 1,
+        "runs": {kind: figures[kind] for kind in ("har", "no_har")},
+    }
+
+
 def _served(url: str) -> int:
     """Requests the mock has answered so far (its control plane counts them): the same count for both tools."""
     import httpx

@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 from kibana_conformance import redaction
 from kibana_conformance.redaction import REDACTED, Redactor
 
-# Words the patterns look for (in every case), characters that fold onto ASCII letters without case
-# (the long s, the dotless i, the Kelvin sign), quotes, escapes and URL pieces.
+# Words the patterns look for (in every case), characters that match ASCII letters without case (the long
+# s, the dotless i, the dotted capital I, the Kelvin sign), quotes, escapes and URL pieces.
 PIECES = [
     "Basic ", "basic  ", "BASIC ", "ApiKey ", "apikey\t", "Bearer ", "bEaReR ", "Authorization: ", "authorization=", "AUTHORIZATION:'",
     '"password": "', '\\"token\\": \\"', '"API_KEY" : "', '"access_token":"', '"secret": "', '"encoded":"', "\\", '"', "'",
     "https://", "HTTP://", "user:pw@", "@", "?", "&", ";", "=", "?api_key=", "&sig=", ";session=", "x", "0", " ", "\n",
-    "baſic ", "authorızation:", "apiKey ", "é", "日本", "\U0001f600",
+    "baſic ", "authorızation:", "apiKey ", "ApI\u212aey ", "\u212aey", "authorİzation=", "İ", "é", "日本", "\U0001f600",
+    "&quot;", "&amp;token=", ";sig=", "?x.y-key=",
 ]
 SECRET_ALPHABET = st.text(alphabet="abcdefgh0123456789+/=_-:.%!é日", min_size=3, max_size=40)
 
@@ -78,3 +79,11 @@ def test_a_secret_that_redaction_itself_writes_ends() -> None:
 def test_a_short_text_of_long_bytes_is_searched() -> None:
     """13 characters, 15 bytes: long enough in bytes for the sampled search."""
     assert Redactor(["000000000000日"]).text("000000000000日") == REDACTED
+
+
+def test_letters_that_match_without_case_outside_ascii_are_searched_everywhere() -> None:
+    """The patterns match "baſic" and "authorızation" as "basic" and "authorization" (re's case folding);
+    lower() does not find them there, so such a text is searched everywhere."""
+    redactor = Redactor()
+    for text in ("x baſic abcdefgh", "authorızation: abcdefgh", "ApI\u212aey abcdefgh", "\u0130 Basic abcdefgh", "日本 Bearer abcdefgh"):
+        assert redactor.text(text) == plain(redactor, text) and "abcdefgh" not in redactor.text(text), text

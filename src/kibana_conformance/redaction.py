@@ -31,18 +31,23 @@ _USERINFO = re.compile(r"(?i)(https?://)[^/@\s\"'<>]+@")
 # Query parameters that carry credentials (the rest of a query is what a reproduction needs).
 _SECRET_QUERY = re.compile(r"(?i)([?&;][\w.-]*(?:pass|token|secret|auth|key|sig|session|credential)[\w.-]*=)[^&#;\s\"'<>]*")
 _SECRET_FIELD = re.compile(r'(?i)((?:\\?")(?:' + "|".join(SECRET_FIELDS) + r')(?:\\?")\s*:\s*)(\\?")(?:[^"\\]|\\.)*?(\\?")')
-# Where a match of each pattern can start in ASCII text, as (lower-case word, offsets before it): every
-# match of _AUTH_VALUE starts at one of its words, of _SECRET_FIELD one or two characters before one
-# (the quote, maybe escaped), of _USERINFO at "http". Only there are the patterns tried (see _sub_at).
+# Where a match of each pattern can start, as (lower-case word, offsets before it): every match of
+# _AUTH_VALUE starts at one of its words, of _SECRET_FIELD one or two characters before one (the quote,
+# maybe escaped), of _USERINFO at "http", of _SECRET_QUERY at a delimiter (and it holds one of the
+# words). Only there are the patterns tried (see _sub_at and _folded).
 _AUTH_STARTS = (("authorization", (0,)), ("basic", (0,)), ("apikey", (0,)), ("bearer", (0,)))
 _FIELD_STARTS = tuple((name, (1, 2)) for name in SECRET_FIELDS)
 _USERINFO_STARTS = (("http", (0,)),)
+_QUERY_STARTS = (("?", (0,)), ("&", (0,)), (";", (0,)))
 _QUERY_WORDS = ("pass", "token", "secret", "auth", "key", "sig", "session", "credential")
+# The characters besides an ASCII letter's two cases that a pattern's letters match without case, and
+# that lower() does not turn into that letter: İ (lower() makes it two characters), ı and ſ.
+_FOLDED_APART = ("\u0131", "\u017f")
 # The known-secret search: a secret form at least SAMPLED_MIN bytes long that is in a text holds one of
 # the text's GRAM-byte blocks that start at a multiple of GRAM; every GRAM-byte piece of every form (at
 # each offset) is kept with the forms it is part of, so one pass over the text's blocks (struct and a set
 # intersection, in C) names the few forms that can be in it. Shorter forms are looked for one by one.
-GRAM = 8
+GRAM = 10
 SAMPLED_MIN = 2 * GRAM - 1
 _BLOCKS = struct.Struct(f"{GRAM}s")
 
@@ -145,15 +150,13 @@ class Redactor:
                     text, replaced = text.replace(form, REDACTED), True
             if not replaced:
                 break
-        # In ASCII text the patterns are tried only where a match can start: there lower() keeps every
-        # position, and no character matches a letter of a word without case but its two cases.
-        lower = text.lower() if text.isascii() else None
+        lower = _folded(text)
         text, lower = _sub_at(_AUTH_VALUE, text, lower, _AUTH_STARTS, lambda m: m.group(1) + REDACTED)
         text, lower = _sub_at(_SECRET_FIELD, text, lower, _FIELD_STARTS, lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(3)}")
         if "@" in text:
             text, lower = _sub_at(_USERINFO, text, lower, _USERINFO_STARTS, lambda m: m.group(1) + REDACTED + "@")
         if "=" in text and (lower is None or any(word in lower for word in _QUERY_WORDS)):
-            text = _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+            text, lower = _sub_at(_SECRET_QUERY, text, lower, _QUERY_STARTS, lambda m: m.group(1) + REDACTED)
         return text
 
     def headers(self, headers: Any) -> dict[str, str]:
@@ -181,11 +184,21 @@ def _candidates(text: str, owners: dict[tuple[bytes], tuple[str, ...]], short: t
     return sorted(found, key=len, reverse=True)
 
 
+def _folded(text: str) -> str | None:
+    """The text in lower case, position for position, when a word of the patterns matches it without case
+    exactly where the lower-case word is in it; None otherwise (then the patterns search everywhere)."""
+    lower = text.lower()
+    if len(lower) != len(text) or (not text.isascii() and any(c in text for c in _FOLDED_APART)):
+        return None
+    return lower
+
+
 def _sub_at(pattern: re.Pattern[str], text: str, lower: str | None, starts: tuple[tuple[str, tuple[int, ...]], ...], replace: Any) -> tuple[str, str | None]:
-    """``pattern.sub(replace, text)`` and the result in lower case, trying the pattern only ``back``
-    characters before each of the ``starts`` words in ``lower`` (the text in lower case; None: everywhere)."""
+    """``pattern.sub(replace, text)`` and the result in lower case (:func:`_folded`), trying the pattern only
+    ``back`` characters before each of the ``starts`` words in ``lower`` (None: everywhere)."""
     if lower is None:
-        return pattern.sub(replace, text), None
+        text = pattern.sub(replace, text)
+        return text, _folded(text)
     positions = set()
     for word, backs in starts:
         found = lower.find(word)
@@ -205,7 +218,7 @@ def _sub_at(pattern: re.Pattern[str], text: str, lower: str | None, starts: tupl
     if not parts:
         return text, lower
     text = "".join(parts) + text[end:]
-    return text, text.lower()
+    return text, _folded(text)
 
 
 def _basic_credentials(token: str) -> tuple[str, str] | None:
