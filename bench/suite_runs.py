@@ -68,12 +68,14 @@ def full_run(extra: list[str] | None = None) -> dict[str, Any]:
 
 
 def har_cost(runs: int = 3, extra: list[str] | None = None) -> dict[str, Any]:
-    """What recording exchanges.har costs: the full run with it (the default) and with --no-har, interleaved,
-    ``runs`` of each; the medians of wall and CPU time, and the extra time as a share of the run without."""
+    """What recording exchanges.har costs: the full run with it (the default) and with --no-har, interleaved
+    (which goes first alternates: a machine that slows down or speeds up favours neither), ``runs`` of each;
+    the medians of wall and CPU time, and the extra time as a share of the run without."""
     figures: dict[str, list[dict[str, float]]] = {"har": [], "no_har": []}
+    kinds: list[tuple[str, list[str]]] = [("har", []), ("no_har", ["--no-har"])]
     with tempfile.TemporaryDirectory() as tmp:
         for index in range(runs):
-            for kind, flags in (("har", []), ("no_har", ["--no-har"])):
+            for kind, flags in kinds if index % 2 else kinds[::-1]:
                 folder = Path(tmp) / f"{kind}-{index}"
                 figures[kind].append(timed([*kibana_conformance(), "run", "--seed", "1", "--report-dir", str(folder), *flags, *(extra or [])], Path(tmp)))
                 if kind == "har":

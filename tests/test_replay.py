@@ -18,7 +18,7 @@ from kibana_conformance.cli import main
 from kibana_conformance.mock.config import MockConfig
 from kibana_conformance.mock.server import MockServer
 from kibana_conformance.options import Settings
-from kibana_conformance.replay import Replayer
+from kibana_conformance.replay import Replayer, last_attempts
 from kibana_conformance.suite.context import new_context
 
 PASSWORD = "kct-replay-P4ssw0rd!"
@@ -167,3 +167,14 @@ def test_each_request_gets_the_credentials_its_recording_names() -> None:
         assert replayer._url("http://elsewhere/api/status") is None
     finally:
         ctx.close()
+
+
+def test_a_request_the_run_tried_again_is_sent_once() -> None:
+    """A read answered 503 with Retry-After and tried again is two entries; replay sends it once (and retries as a run does)."""
+    get = {"method": "GET", "url": "http://127.0.0.1:1/api/status"}
+    entries = [
+        {"request": get, "_attempts": 1, "_id": "a"}, {"request": get, "_attempts": 2, "_id": "b"},
+        {"request": get, "_attempts": 1, "_id": "c"},  # the same read again, a new request of the test
+        {"request": {**get, "method": "PUT"}, "_attempts": 1, "_id": "d"},
+    ]
+    assert [e["_id"] for e in last_attempts(entries)] == ["b", "c", "d"]

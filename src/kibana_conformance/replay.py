@@ -127,6 +127,7 @@ class Replayer:
 
     def replay(self, test: Replayed, entries: list[dict[str, Any]]) -> Replayed:
         test.new, test.problem = "passed", ""
+        entries = last_attempts(entries)
         if not entries:
             test.new, test.problem = ("error" if test.old in ("failed", "error") else "skipped"), "no request of this test is recorded in the HAR"
             return test
@@ -167,6 +168,20 @@ class Replayer:
                 first = server[0]
                 test.new, test.problem = "failed", f"{answered.request_line} -> {answered.status}: {first.summary}: {first.received}"
         return test
+
+
+def last_attempts(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The requests a test sent, each once: an attempt the recording shows tried again (the next entry is
+    the same request's next attempt) is left out; the replay's own client retries as a run's does."""
+    kept = []
+    for index, entry in enumerate(entries):
+        following = entries[index + 1] if index + 1 < len(entries) else None
+        retried = following is not None and following.get("_attempts") == (entry.get("_attempts") or 1) + 1 and all(
+            (following.get("request") or {}).get(key) == (entry.get("request") or {}).get(key) for key in ("method", "url")
+        )
+        if not retried:
+            kept.append(entry)
+    return kept
 
 
 def target_for(settings: Settings, recording: Recording) -> tuple[str, Settings, Callable[[], None] | None]:
