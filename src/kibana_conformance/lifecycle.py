@@ -449,7 +449,8 @@ class Lifecycle:
         for extra in (getattr(config.option, "xmlpath", None), getattr(config.option, "allure_report_dir", None)):
             if extra:
                 paths.append(Path(extra))
-        problems = sweep(paths, self.ctx.redactor)
+        # `run` names the report folder's own files as pytest's options: each file is swept once.
+        problems = sweep(dict.fromkeys(p.resolve() for p in paths), self.ctx.redactor)
         outcome = outcome_of(config)
         if problems and outcome is not None:
             outcome.report_problems += problems

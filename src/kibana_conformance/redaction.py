@@ -25,7 +25,9 @@ SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-auth
 # Fields whose value a target issues as a secret (a new API key, a token), whatever its value.
 SECRET_FIELDS = ("api_key", "encoded", "password", "secret", "token", "access_token", "refresh_token", "service_token")
 MIN_SECRET_LENGTH = 3
-_AUTH_VALUE = re.compile(r"(?i)\b(authorization\s*[:=]\s*[\"']?|Basic\s+|ApiKey\s+|Bearer\s+)([A-Za-z0-9+/=._:~-]{6,})")
+# "Authorization: Bearer X" keeps its scheme and loses X (the scheme alone is no secret).
+_AUTH_VALUE = re.compile(r"(?i)\b(authorization\s*[:=]\s*[\"']?(?:(?:Basic|ApiKey|Bearer)\s+)?|Basic\s+|ApiKey\s+|Bearer\s+)([A-Za-z0-9+/=._:~-]{6,})")
+_AUTH_WORDS = ("authorization", "basic", "apikey", "bearer")
 _USERINFO = re.compile(r"(?i)(https?://)[^/@\s\"'<>]+@")
 # Query parameters that carry credentials (the rest of a query is what a reproduction needs).
 _SECRET_QUERY = re.compile(r"(?i)([?&;][\w.-]*(?:pass|token|secret|auth|key|sig|session|credential)[\w.-]*=)[^&#;\s\"'<>]*")
@@ -47,6 +49,8 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = (), *, pairs: Iterable[tuple[str, str]] = ()) -> None:
         self._lock = threading.Lock()
         self._forms: list[str] = []
+        # The forms that contain no other form: a text holds some form only if it holds one of these.
+        self._probes: tuple[str, ...] = ()
         self._known: set[str] = set()
         for secret in secrets:
             self.add(secret)
@@ -71,6 +75,7 @@ class Redactor:
         with self._lock:
             self._known.add(secret)
             self._forms = sorted({*self._forms, *(f for f in forms if len(f) >= MIN_SECRET_LENGTH)}, key=len, reverse=True)
+            self._probes = tuple(f for i, f in enumerate(self._forms) if not any(g in f for g in self._forms[i + 1 :]))
 
     def add_pair(self, user: str, password: str) -> None:
         """Basic credentials: the password, and ``user:password`` as the header carries it."""
@@ -100,14 +105,22 @@ class Redactor:
         if not text:
             return text
         with self._lock:
-            forms = list(self._forms)
-        for form in forms:
-            if form in text:
-                text = text.replace(form, REDACTED)
-        text = _AUTH_VALUE.sub(lambda m: m.group(1) + REDACTED, text)
-        text = _SECRET_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(3)}", text)
-        text = _USERINFO.sub(r"\1" + REDACTED + "@", text)
-        return _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+            forms, probes = self._forms, self._probes
+        if any(probe in text for probe in probes):
+            for form in forms:
+                if form in text:
+                    text = text.replace(form, REDACTED)
+        # Each pattern runs only where the words it needs occur (a scan of the text costs far less than the pattern).
+        lowered = text.casefold()
+        if any(word in lowered for word in _AUTH_WORDS):
+            text = _AUTH_VALUE.sub(lambda m: m.group(1) + REDACTED, text)
+        if '"' in text and any(field in lowered for field in SECRET_FIELDS):
+            text = _SECRET_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(3)}", text)
+        if "@" in text and "://" in text:
+            text = _USERINFO.sub(r"\1" + REDACTED + "@", text)
+        if "=" in text:
+            text = _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+        return text
 
     def headers(self, headers: Any) -> dict[str, str]:
         items = headers.multi_items() if hasattr(headers, "multi_items") else dict(headers).items()
