@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -303,6 +304,37 @@ def operation_files(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("*/*.json"))
 
 
+def _validated_marker(files: list[Path], meta_file: Path) -> Path | None:
+    """Where to note that this exact content passed the meta-schema (checking it costs each process
+    most of a second); None when there is no cache folder to use."""
+    folder = os.environ.get("KIBANA_CONFORMANCE_CACHE_DIR") or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "kibana-conformance")
+    digest = hashlib.sha256()
+    try:
+        for path in (meta_file, *files):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    except OSError:
+        return None
+    return Path(folder) / f"catalog-valid-{digest.hexdigest()}"
+
+
+def _validate(raws: list[tuple[Path, Any]], meta_file: Path) -> None:
+    marker = _validated_marker([path for path, _ in raws], meta_file)
+    if marker is not None and marker.is_file():
+        return
+    meta = Draft202012Validator(read_json(meta_file))
+    for path, raw in raws:
+        error = jsonschema.exceptions.best_match(meta.iter_errors(raw))
+        if error is not None:
+            where = "/".join(str(p) for p in error.absolute_path) or "(top)"
+            raise CatalogError(f"{path}: {where}: {error.message}")
+    if marker is not None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass  # no cache: the next process checks again
+
+
 @functools.cache
 def load_catalog(root: Path | None = None) -> Catalog:
     """Load and index every operation file under ``root`` (default: the shipped schemas)."""
@@ -311,12 +343,7 @@ def load_catalog(root: Path | None = None) -> Catalog:
     if not files:
         raise CatalogError(f"{root}: no operation schema files found")
     raws = [(path, read_json(path)) for path in files]
-    meta = Draft202012Validator(read_json(root / META_SCHEMA_FILE))
-    for path, raw in raws:
-        error = jsonschema.exceptions.best_match(meta.iter_errors(raw))
-        if error is not None:
-            where = "/".join(str(p) for p in error.absolute_path) or "(top)"
-            raise CatalogError(f"{path}: {where}: {error.message}")
+    _validate(raws, root / META_SCHEMA_FILE)
     registry = Registry().with_resources((raw["$id"], Resource.from_contents(raw)) for _, raw in raws)
     operations = [Operation(raw, str(path.relative_to(root)), registry) for path, raw in raws]
     seen: dict[str, str] = {}
