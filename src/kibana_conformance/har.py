@@ -44,8 +44,13 @@ def _secret_value(value: str) -> str:
     return f"{scheme} {REDACTED}" if sep and scheme.isalpha() and len(scheme) <= 20 else REDACTED
 
 
+def scrub_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Headers as a HAR entry keeps them: every credential header's value replaced (its scheme kept)."""
+    return [(k, _secret_value(v) if k.lower() in SECRET_HEADERS else v) for k, v in headers]
+
+
 def _headers(headers: list[tuple[str, str]]) -> list[dict[str, str]]:
-    return [{"name": k, "value": _secret_value(v) if k.lower() in SECRET_HEADERS else v} for k, v in headers]
+    return [{"name": k, "value": v} for k, v in scrub_headers(headers)]
 
 
 def _text(content: bytes) -> tuple[str, str | None]:

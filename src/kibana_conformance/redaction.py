@@ -61,7 +61,7 @@ class Redactor:
 
     def add(self, secret: str | None) -> None:
         """A secret, with its encodings; an API key given as ``id:key`` or encoded also adds its halves."""
-        if not secret or len(secret) < MIN_SECRET_LENGTH:
+        if not secret or len(secret) < MIN_SECRET_LENGTH or secret in self._known:  # a known one: nothing to do (traffic repeats them)
             return
         forms = _encodings(secret)
         plain = _decoded_api_key(secret) or secret
