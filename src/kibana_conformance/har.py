@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from .redaction import REDACTED, SECRET_HEADERS, Redactor
+from .redaction import REDACTED, SECRET_HEADERS, Redactor, is_secret_parameter
 from .transport import Exchange
 
 BODY_LIMIT = Exchange.BODY_KEPT
@@ -70,7 +70,7 @@ def entry(exchange: Exchange, har_id: str) -> dict[str, Any]:
         "httpVersion": "HTTP/1.1",
         "cookies": [],
         "headers": _headers(exchange.request_headers),
-        "queryString": [{"name": k, "value": v} for k, v in parse_qsl(split.query, keep_blank_values=True)],
+        "queryString": [{"name": k, "value": REDACTED if is_secret_parameter(k) else v} for k, v in parse_qsl(split.query, keep_blank_values=True)],
         "headersSize": -1,
         "bodySize": exchange.request_size,
     }

@@ -34,7 +34,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from . import __version__, har
 from .mock.server import url_for
-from .redaction import Redactor
+from .redaction import Redactor, redact_query
 from .report.artifacts import HAR_FILE, ReportFolder, ReportFolderError, write_chunks
 from .traffic import MAX_FAILED_RECORDS, TrafficReport
 from .transport import CUT_SHORT, Exchange
@@ -311,7 +311,8 @@ class _Handler(BaseHTTPRequestHandler):
         started, clock = time.time(), time.monotonic()
         received = list(self.headers.items())
         named = {t.strip().lower() for v in self.headers.get_all("connection", []) for t in v.split(",")}
-        forwarded = [(k, v) for k, v in received if k.lower() not in HOP_BY_HOP and k.lower() not in named]
+        # Each client connection has its own upstream connection: a client's "close" or "keep-alive" holds for both.
+        forwarded = [(k, v) for k, v in received if (k.lower() not in HOP_BY_HOP and k.lower() not in named) or (k.lower() == "connection" and v.strip().lower() in ("close", "keep-alive"))]
         chunked = "chunked" in self.headers.get("transfer-encoding", "").lower()
         try:
             length = int(self.headers.get("content-length") or 0) if not chunked else 0
@@ -325,7 +326,8 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             self.close_connection = True
             return
-        exchange = Exchange(self.command, proxy.upstream_url(self.path), har.scrub_headers(received), b"", started)
+        # Kept as a HAR entry keeps it, credentials already out (the checks read schemes and parameter names, not secrets).
+        exchange = Exchange(self.command, redact_query(proxy.upstream_url(self.path)), har.scrub_headers(received), b"", started)
         try:
             answer = self._ask(proxy.upstream_split.path + self.path, forwarded, body)
         except (OSError, http.client.HTTPException) as exc:
@@ -360,22 +362,26 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         try:
             self.send_response_only(answer.status, answer.reason)
+            # The framing and connection headers are this hop's; where the upstream's say the same, they are its own lines.
+            own = {"transfer-encoding": "chunked" if chunked else None, "connection": "close" if self.close_connection else None}
             for name, value in headers:
-                if name.lower() not in HOP_BY_HOP and name.lower() not in named:
-                    self.send_header(name, value)
-            if chunked:
-                self.send_header("Transfer-Encoding", "chunked")
-            if self.close_connection:
-                self.send_header("Connection", "close")
+                lowered = name.lower()
+                if own.get(lowered) == value.strip().lower():
+                    own[lowered] = None
+                elif lowered in HOP_BY_HOP or lowered in named:
+                    continue
+                self.send_header(name, value)
+            for name, value in own.items():
+                if value is not None:
+                    self.send_header(name.title(), value)
             self.end_headers()
-            if bodiless:
-                answer.read()  # nothing to read; it frees the connection for the next request
             while not bodiless:
-                piece = answer.read1(PIECE)
+                piece = answer.read1(PIECE)  # what has come, without waiting for a whole piece (a stream stays a stream)
                 if not piece:
                     break
                 tap.take(piece)
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+            answer.close()  # read whole: the upstream connection is free for the next request
             if chunked:
                 self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()

@@ -28,7 +28,9 @@ MIN_SECRET_LENGTH = 3
 _AUTH_VALUE = re.compile(r"(?i)\b(authorization\s*[:=]\s*[\"']?|Basic\s+|ApiKey\s+|Bearer\s+)([A-Za-z0-9+/=._:~-]{6,})")
 _USERINFO = re.compile(r"(?i)(https?://)[^/@\s\"'<>]+@")
 # Query parameters that carry credentials (the rest of a query is what a reproduction needs).
-_SECRET_QUERY = re.compile(r"(?i)([?&;][\w.-]*(?:pass|token|secret|auth|key|sig|session|credential)[\w.-]*=)[^&#;\s\"'<>]*")
+_SECRET_NAME = r"[\w.-]*(?:pass|token|secret|auth|key|sig|session|credential)[\w.-]*"
+_SECRET_QUERY = re.compile(r"(?i)([?&;]" + _SECRET_NAME + r"=)[^&#;\s\"'<>]*")
+_SECRET_PARAMETER = re.compile(r"(?i)" + _SECRET_NAME)
 _SECRET_FIELD = re.compile(r'(?i)((?:\\?")(?:' + "|".join(SECRET_FIELDS) + r')(?:\\?")\s*:\s*)(\\?")(?:[^"\\]|\\.)*?(\\?")')
 
 
@@ -107,7 +109,7 @@ class Redactor:
         text = _AUTH_VALUE.sub(lambda m: m.group(1) + REDACTED, text)
         text = _SECRET_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(3)}", text)
         text = _USERINFO.sub(r"\1" + REDACTED + "@", text)
-        return _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+        return redact_query(text)
 
     def headers(self, headers: Any) -> dict[str, str]:
         items = headers.multi_items() if hasattr(headers, "multi_items") else dict(headers).items()
@@ -122,6 +124,16 @@ class Redactor:
         if isinstance(value, (list, tuple)):
             return [self.data(v) for v in value]
         return value
+
+
+def redact_query(text: str) -> str:
+    """The values of credential-like query parameters in every URL of ``text`` replaced (no secret needs to be known)."""
+    return _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def is_secret_parameter(name: str) -> bool:
+    """A query parameter whose value is a credential (``token``, ``apikey``, ``password``...), as in a URL's redaction."""
+    return _SECRET_PARAMETER.fullmatch(name) is not None
 
 
 def _basic_credentials(token: str) -> tuple[str, str] | None:
