@@ -237,3 +237,28 @@ def test_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Cap
         assert main(["proxy", "--upstream", "http://127.0.0.1:5601", "--port", str(port), "--report-dir", str(tmp_path / "r")]) == exit_codes.USAGE_ERROR
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"cannot listen on 127.0.0.1:{port}" in err
+
+
+def _readme_example() -> str:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("## Validating a client through the proxy") :]
+    return next(block for block in section.split("```sh\n")[1:] if "exit $STATUS" in block).split("```")[0]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize(("fix", "code", "verdict"), [(False, exit_codes.NOT_CONFORMANT, "CONTRACT BROKEN"), (True, exit_codes.CONFORMANT, "CONFORMANT")], ids=["broken", "fixed"])
+def test_the_readme_example_fails_ci_when_the_client_breaks_the_contract(tmp_path: Path, fix: bool, code: int, verdict: str) -> None:
+    script = _readme_example().replace("5601", str(_free_port())).replace("5602", str(_free_port()))
+    if fix:
+        script = script.replace("-X PUT", "-X PUT -H 'kbn-xsrf: true'")
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
+    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == code, done.stdout + done.stderr
+    assert done.stdout.startswith(f"kibana-conformance: {verdict}: 2 exchanges, 2 checked, 0 unchecked")
+    findings = _traffic(tmp_path / "reports" / "client")["findings"]
+    assert [(f["party"], f["check"]) for f in findings] == ([] if fix else [("client", "kbn-xsrf")])
