@@ -191,6 +191,7 @@ class AnswerTap:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 1024  # socketserver's 5 resets clients that connect together
 
     def __init__(self, proxy: Proxy, host: str, port: int) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
