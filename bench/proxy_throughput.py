@@ -11,9 +11,7 @@ proxy's peak RSS are reported too.
 
 from __future__ import annotations
 
-import argparse
 import json
-import shutil
 import signal
 import sys
 import tempfile
@@ -24,7 +22,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import cli_process, mock_process, rss_mib  # noqa: E402
-from mock_throughput import with_httpx, with_wrk  # noqa: E402
+from mock_throughput import load_function, load_options  # noqa: E402
 
 
 def _peak_rss_mib(pid: int) -> float:
@@ -35,7 +33,7 @@ def _peak_rss_mib(pid: int) -> float:
 
 
 def measure(seconds: int, connections: int, loader: str) -> dict[str, Any]:
-    run = with_wrk if loader == "wrk" else with_httpx
+    run = load_function(loader)
     results: dict[str, Any] = {"loader": loader, "connections": connections, "seconds": seconds}
     with mock_process() as (upstream, _), tempfile.TemporaryDirectory() as reports:
         with cli_process("proxy", "--upstream", upstream, "--port", "0", "--report-dir", reports) as (proxy, proc):
@@ -64,11 +62,7 @@ def measure(seconds: int, connections: int, loader: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--loader", choices=("wrk", "httpx"), default="wrk" if shutil.which("wrk") else "httpx")
-    args = parser.parse_args()
+    args = load_options(__doc__)
     results = measure(args.seconds, args.connections, args.loader)
     print(f"proxy throughput ({args.loader}, {args.connections} connections, {args.seconds} s each, loopback)")
     for method in ("GET", "PUT"):

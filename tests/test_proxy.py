@@ -149,25 +149,40 @@ def test_an_upstream_that_is_down_is_a_502_and_a_transport_problem(tmp_path: Pat
     assert entry["response"]["status"] == 0 and "refused" in entry["_error"]
 
 
-class _Gzipping(BaseHTTPRequestHandler):
-    """An upstream that compresses its answers, as Kibana does for a client that accepts gzip."""
+BIG = json.dumps([{"id": f"kct-{i}", "owner": "cases", "pad": "x" * 100} for i in range(2000)]).encode()
+
+
+class _Upstream(BaseHTTPRequestHandler):
+    """An upstream that compresses its answers, as Kibana does for a client that accepts gzip, or
+    streams a large one in chunks (x-big)."""
 
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        body = gzip.compress(json.dumps("not the configurations").encode() if self.headers.get("x-bad") else b"[]")
+        big = bool(self.headers.get("x-big"))
+        body = BIG if big else gzip.compress(json.dumps("not the configurations").encode() if self.headers.get("x-bad") else b"[]")
         self.send_response(200)
-        for name, value in (("content-type", "application/json; charset=utf-8"), ("content-encoding", "gzip"), ("elastic-api-version", "2023-10-31"), ("content-length", str(len(body)))):
-            self.send_header(name, value)
+        self.send_header("content-type", "application/json; charset=utf-8")
+        self.send_header("elastic-api-version", "2023-10-31")
+        self.send_header(*(("transfer-encoding", "chunked") if big else ("content-encoding", "gzip")))
+        if not big:
+            self.send_header("content-length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if not big:
+            self.wfile.write(body)
+            return
+        for start in range(0, len(body), 10_000):
+            piece = body[start : start + 10_000]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        self.wfile.write(b"0\r\n\r\n")
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
 
 
-def test_a_compressed_answer_is_relayed_compressed_and_judged_decoded(tmp_path: Path) -> None:
-    upstream = ThreadingHTTPServer(("127.0.0.1", 0), _Gzipping)
+def test_compressed_and_large_streamed_answers(tmp_path: Path) -> None:
+    """A gzip answer goes to the client compressed and is judged decoded; one past the kept limit goes whole and is not judged."""
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
     thread = threading.Thread(target=upstream.serve_forever, daemon=True)
     thread.start()
     try:
@@ -175,11 +190,15 @@ def test_a_compressed_answer_is_relayed_compressed_and_judged_decoded(tmp_path: 
             with httpx.Client(base_url=proxy.url, auth=AUTH, timeout=10) as client:
                 assert client.get(READ).json() == []
                 assert client.get(READ, headers={"x-bad": "1"}).status_code == 200
+                big = client.get(READ, headers={"x-big": "1"})
+                assert (big.content, big.headers["transfer-encoding"]) == (BIG, "chunked")
     finally:
         upstream.shutdown()
         upstream.server_close()
     findings = _traffic(tmp_path / "r")["findings"]
     assert [(f["party"], f["check"], f["entry"]) for f in findings] == [("server", "response-schema", 1)]
+    entry = json.loads((tmp_path / "r" / "exchanges.har").read_text())["log"]["entries"][2]
+    assert entry["_truncated"] is True and entry["response"]["content"]["size"] == len(BIG)
 
 
 def test_no_credential_reaches_a_report(tmp_path: Path) -> None:

@@ -53,6 +53,10 @@ class ProxyError(ValueError):
     """A bad option (upstream URL, address, report folder): one line, exit code 2."""
 
 
+class ClientGone(Exception):
+    """The client stopped sending its request body: there is no exchange to judge."""
+
+
 def parse_upstream(url: str) -> SplitResult:
     split = urlsplit(url.strip())
     if split.scheme not in ("http", "https") or not split.hostname:
@@ -86,9 +90,12 @@ def describe(exc: BaseException, timeout: float) -> str:
 
 def _sized(rfile: BinaryIO, length: int) -> Iterator[bytes]:
     while length > 0:
-        piece = rfile.read(min(PIECE, length))
+        try:
+            piece = rfile.read(min(PIECE, length))
+        except OSError:
+            piece = b""
         if not piece:
-            raise ConnectionAbortedError("the client closed the connection before the request body was complete")
+            raise ClientGone()
         length -= len(piece)
         yield piece
 
@@ -96,7 +103,10 @@ def _sized(rfile: BinaryIO, length: int) -> Iterator[bytes]:
 def _chunked(rfile: BinaryIO) -> Iterator[bytes]:
     """The data of a chunked request body (RFC 9112 7.1), trailers read and dropped."""
     while True:
-        line = rfile.readline(1024)
+        try:
+            line = rfile.readline(1024)
+        except OSError:
+            raise ClientGone() from None
         try:
             size = int(line.split(b";", 1)[0].strip(), 16)
         except ValueError:
@@ -224,7 +234,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """What the proxy answers itself (a request it cannot read, an upstream without an answer): Kibana's envelope."""
-        phrase = HTTPStatus(code).phrase if code in HTTPStatus._value2member_map_ else "Error"
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "Error"
         body = json.dumps({"statusCode": code, "error": phrase, "message": message or phrase}, separators=(",", ":")).encode()
         try:
             self.send_response_only(code, phrase)
@@ -315,6 +328,8 @@ class _Handler(BaseHTTPRequestHandler):
         # Each client connection has its own upstream connection: a client's "close" or "keep-alive" holds for both.
         forwarded = [(k, v) for k, v in received if (k.lower() not in HOP_BY_HOP and k.lower() not in named) or (k.lower() == "connection" and v.strip().lower() in ("close", "keep-alive"))]
         chunked = "chunked" in self.headers.get("transfer-encoding", "").lower()
+        if chunked:  # chunked framing wins over a Content-Length (RFC 9112 6.3), which must not go on with it
+            forwarded = [(k, v) for k, v in forwarded if k.lower() != "content-length"]
         try:
             length = int(self.headers.get("content-length") or 0) if not chunked else 0
             if length < 0:
@@ -324,13 +339,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.send_error(400, "the request body's framing (Content-Length or chunked encoding) cannot be read")
             return
-        except OSError:
+        except ClientGone:
             self.close_connection = True
             return
         # Kept as a HAR entry keeps it, credentials already out (the checks read schemes and parameter names, not secrets).
         exchange = Exchange(self.command, redact_query(proxy.upstream_url(self.path)), har.scrub_headers(received), b"", started)
         try:
             answer = self._ask(proxy.upstream_split.path + self.path, forwarded, body)
+        except ClientGone:
+            self._drop()  # the upstream has a part of a request: that connection is of no more use
+            self.close_connection = True
+            return
         except (OSError, http.client.HTTPException) as exc:
             self.close_connection = self.close_connection or (body is not None and not body.complete)
             exchange.error = f"upstream {proxy.upstream}: {describe(exc, proxy.timeout)}"
@@ -356,7 +375,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _relay(self, answer: http.client.HTTPResponse, headers: list[tuple[str, str]], tap: AnswerTap) -> bool:
         """Status, headers and body to the client, as received; True when the whole body went through."""
         named = {t.strip().lower() for k, v in headers if k.lower() == "connection" for t in v.split(",")}
-        sized = answer.getheader("content-length") is not None
+        sized = answer.getheader("content-length") is not None and not answer.chunked
         bodiless = self.command == "HEAD" or answer.status in NO_BODY_STATUSES or answer.status < 200
         chunked = not sized and not bodiless and self.request_version == "HTTP/1.1"
         if self.request_version != "HTTP/1.1" or (not sized and not bodiless and not chunked):
@@ -369,7 +388,7 @@ class _Handler(BaseHTTPRequestHandler):
                 lowered = name.lower()
                 if own.get(lowered) == value.strip().lower():
                     own[lowered] = None
-                elif lowered in HOP_BY_HOP or lowered in named:
+                elif lowered in HOP_BY_HOP or lowered in named or (lowered == "content-length" and not sized):
                     continue
                 self.send_header(name, value)
             for name, value in own.items():
