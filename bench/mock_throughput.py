@@ -96,12 +96,14 @@ def load_function(loader: str) -> Callable[[str, str, int, int], dict[str, float
     return with_wrk if loader == "wrk" else with_httpx
 
 
-def load_options(doc: str) -> argparse.Namespace:
-    """The options of a throughput benchmark: --seconds, --connections, --loader."""
+def load_options(doc: str, rounds: int | None = None) -> argparse.Namespace:
+    """The options of a throughput benchmark: --seconds, --connections, --loader (and --rounds, given its default)."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--loader", choices=("wrk", "httpx"), default="wrk" if shutil.which("wrk") else "httpx")
+    if rounds is not None:
+        parser.add_argument("--rounds", type=int, default=rounds, help="measurements of each side, taken in turn (the median is reported)")
     return parser.parse_args()
 
 

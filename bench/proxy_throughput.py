@@ -2,11 +2,13 @@
 `kibana-conformance proxy` in front of it, measured in one run with the same load, and their ratio.
 
 The mock and the proxy run in their own processes; the load is mock_throughput's (wrk when
-installed, else a bounded asyncio httpx loop), one GET and one PUT operation, a fixed duration each.
+installed, else a bounded asyncio httpx loop), one GET and one PUT operation, a fixed duration each,
+direct and through the proxy in turn for several rounds (the median of each side is reported, so a
+busy machine weighs on both alike).
 Then the proxy is stopped with SIGTERM, which writes its reports: the time that takes and the
 proxy's peak RSS are reported too.
 
-    python bench/proxy_throughput.py [--seconds 10] [--connections 32]
+    python bench/proxy_throughput.py [--seconds 10] [--connections 32] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import cli_process, mock_process, rss_mib  # noqa: E402
+from common import cli_process, mock_process, percentile, rss_mib  # noqa: E402
 from mock_throughput import load_function, load_options  # noqa: E402
 
 
@@ -32,16 +34,20 @@ def _peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def measure(seconds: int, connections: int, loader: str) -> dict[str, Any]:
+def _median(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {key: percentile([r[key] for r in runs], 50) for key in runs[0]}
+
+
+def measure(seconds: int, connections: int, loader: str, rounds: int = 3) -> dict[str, Any]:
     run = load_function(loader)
-    results: dict[str, Any] = {"loader": loader, "connections": connections, "seconds": seconds}
+    results: dict[str, Any] = {"loader": loader, "connections": connections, "seconds": seconds, "rounds": rounds}
     with mock_process() as (upstream, _), tempfile.TemporaryDirectory() as reports:
         with cli_process("proxy", "--upstream", upstream, "--port", "0", "--report-dir", reports) as (proxy, proc):
             for url in (upstream, proxy):
                 run(url, "GET", 1, connections)  # warm-up
             for method in ("GET", "PUT"):
-                direct = run(upstream, method, seconds, connections)
-                through = run(proxy, method, seconds, connections)
+                pairs = [(run(upstream, method, seconds, connections), run(proxy, method, seconds, connections)) for _ in range(rounds)]
+                direct, through = _median([d for d, _ in pairs]), _median([t for _, t in pairs])
                 results[method] = {
                     "direct": direct,
                     "proxy": through,
@@ -62,9 +68,9 @@ def measure(seconds: int, connections: int, loader: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    args = load_options(__doc__)
-    results = measure(args.seconds, args.connections, args.loader)
-    print(f"proxy throughput ({args.loader}, {args.connections} connections, {args.seconds} s each, loopback)")
+    args = load_options(__doc__, rounds=3)
+    results = measure(args.seconds, args.connections, args.loader, args.rounds)
+    print(f"proxy throughput ({args.loader}, {args.connections} connections, {args.seconds} s each, median of {args.rounds} rounds, loopback)")
     for method in ("GET", "PUT"):
         figures = results[method]
         direct, through = figures["direct"], figures["proxy"]

@@ -41,7 +41,7 @@ def main() -> None:
     print("mock throughput...", flush=True)
     mock = mock_throughput.measure(3 if args.quick else 10, 32, "wrk" if mock_throughput.shutil.which("wrk") else "httpx")
     print("proxy throughput...", flush=True)
-    proxy = proxy_throughput.measure(3 if args.quick else 10, 32, "wrk" if mock_throughput.shutil.which("wrk") else "httpx")
+    proxy = proxy_throughput.measure(3 if args.quick else 10, 32, "wrk" if mock_throughput.shutil.which("wrk") else "httpx", 1 if args.quick else 3)
     print("start-up...", flush=True)
     start = suite_runs.startup()
     project = suite_runs.project_tests() if args.project_tests else None
@@ -58,7 +58,7 @@ def main() -> None:
         _row("mock PUT throughput", f"{mock['PUT']['rps']:.0f} req/s, p50 {mock['PUT']['p50_ms']:.1f} ms, p99 {mock['PUT']['p99_ms']:.1f} ms", "", None),
         *(
             _row(
-                f"proxy {method} throughput, through the proxy / direct to the mock (one run)",
+                f"proxy {method} throughput, through the proxy / direct to the mock (one run, median of rounds)",
                 f"{proxy[method]['proxy']['rps']:.0f} / {proxy[method]['direct']['rps']:.0f} req/s (ratio {proxy[method]['rps_ratio']:.2f}), "
                 f"p50 {proxy[method]['proxy']['p50_ms']:.1f} / {proxy[method]['direct']['p50_ms']:.1f} ms",
                 "", None,
