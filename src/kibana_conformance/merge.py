@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .redaction import Redactor
+from .report import junit
 from .report.artifacts import ALLURE_DIR, HAR_FILE, JUNIT_FILE, RESULTS_FILE, write_reports, write_text
 from .report.results import TestRecord, build_results
 
@@ -78,7 +79,7 @@ def _merge_junit(folders: list[Path], out: Path, redactor: Redactor) -> None:
     suites = [ET.parse(f / JUNIT_FILE).getroot() for f in folders if (f / JUNIT_FILE).is_file()]
     if not suites:
         return
-    merged = ET.Element("testsuite", name="kibana-conformance")
+    merged = ET.Element("testsuite", name=junit.SUITE_NAME)
     totals: Counter[str] = Counter()
     for root in suites:
         for suite in [root] if root.tag == "testsuite" else root.iter("testsuite"):
@@ -89,9 +90,7 @@ def _merge_junit(folders: list[Path], out: Path, redactor: Redactor) -> None:
             totals["time"] += float(suite.get("time") or 0)  # type: ignore[assignment]
     for key, value in totals.items():
         merged.set(key, f"{value:.3f}" if key == "time" else str(value))
-    wrapper = ET.Element("testsuites")
-    wrapper.append(merged)
-    write_text(out / JUNIT_FILE, '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(wrapper, encoding="unicode"), redactor)
+    write_text(out / JUNIT_FILE, junit.document(merged), redactor)
 
 
 def _merge_har(folders: list[Path], out: Path, redactor: Redactor) -> None:

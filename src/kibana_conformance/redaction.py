@@ -30,7 +30,9 @@ _AUTH_VALUE = re.compile(r"(?i)\b(authorization\s*[:=]\s*[\"']?(?:(?:Basic|ApiKe
 _AUTH_WORDS = ("authorization", "basic", "apikey", "bearer")
 _USERINFO = re.compile(r"(?i)(https?://)[^/@\s\"'<>]+@")
 # Query parameters that carry credentials (the rest of a query is what a reproduction needs).
-_SECRET_QUERY = re.compile(r"(?i)([?&;][\w.-]*(?:pass|token|secret|auth|key|sig|session|credential)[\w.-]*=)[^&#;\s\"'<>]*")
+_SECRET_NAME = r"[\w.-]*(?:pass|token|secret|auth|key|sig|session|credential)[\w.-]*"
+_SECRET_QUERY = re.compile(r"(?i)([?&;]" + _SECRET_NAME + r"=)[^&#;\s\"'<>]*")
+_SECRET_PARAMETER = re.compile(r"(?i)" + _SECRET_NAME)
 _SECRET_FIELD = re.compile(r'(?i)((?:\\?")(?:' + "|".join(SECRET_FIELDS) + r')(?:\\?")\s*:\s*)(\\?")(?:[^"\\]|\\.)*?(\\?")')
 
 
@@ -65,7 +67,7 @@ class Redactor:
 
     def add(self, secret: str | None) -> None:
         """A secret, with its encodings; an API key given as ``id:key`` or encoded also adds its halves."""
-        if not secret or len(secret) < MIN_SECRET_LENGTH:
+        if not secret or len(secret) < MIN_SECRET_LENGTH or secret in self._known:  # a known one: nothing to do (traffic repeats them)
             return
         forms = _encodings(secret)
         plain = _decoded_api_key(secret) or secret
@@ -118,9 +120,7 @@ class Redactor:
             text = _SECRET_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(3)}", text)
         if "@" in text and "://" in text:
             text = _USERINFO.sub(r"\1" + REDACTED + "@", text)
-        if "=" in text:
-            text = _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
-        return text
+        return redact_query(text) if "=" in text else text
 
     def headers(self, headers: Any) -> dict[str, str]:
         items = headers.multi_items() if hasattr(headers, "multi_items") else dict(headers).items()
@@ -135,6 +135,16 @@ class Redactor:
         if isinstance(value, (list, tuple)):
             return [self.data(v) for v in value]
         return value
+
+
+def redact_query(text: str) -> str:
+    """The values of credential-like query parameters in every URL of ``text`` replaced (no secret needs to be known)."""
+    return _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def is_secret_parameter(name: str) -> bool:
+    """A query parameter whose value is a credential (``token``, ``apikey``, ``password``...), as in a URL's redaction."""
+    return _SECRET_PARAMETER.fullmatch(name) is not None
 
 
 def _basic_credentials(token: str) -> tuple[str, str] | None:
