@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from .authz import Principal, PrincipalError, parse_principal
 from .catalog import load_catalog
+from .versions import version_key
 
 SPACE_ID = re.compile(r"^[a-z0-9_-]+$")
 DEFAULT_MAX_EXAMPLES = 100
@@ -299,25 +300,6 @@ def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ())
         principals=principals,
         secrets=tuple(s for s in (api_key, password, *(secret for p in principals for secret in p.secrets)) if s),
     )
-
-
-def version_key(text: str) -> tuple[int, ...] | None:
-    """``9.1.0`` as (9, 1, 0), for comparing Kibana versions (a suffix such as ``-SNAPSHOT`` is ignored); None if it is none."""
-    match = re.match(r"^\s*(\d+(?:\.\d+)*)(?:[-+][0-9A-Za-z.-]*)?\s*$", str(text))
-    return tuple(int(part) for part in match.group(1).split(".")) if match else None
-
-
-def holds_for(version: str | None, since: str | None, until: str | None) -> str | None:
-    """Why a requirement does not hold for ``version`` (since: first version it holds for; until: first it
-    no longer does), or None when it holds or the version is unknown."""
-    current = version_key(version) if version else None
-    if current is None:
-        return None
-    if since and (key := version_key(since)) is not None and current < key:
-        return f"holds since Kibana {since}; the target is {version} (--kibana-version overrides what /api/status says)"
-    if until and (key := version_key(until)) is not None and current >= key:
-        return f"holds until Kibana {until} (exclusive); the target is {version} (--kibana-version overrides what /api/status says)"
-    return None
 
 
 def parse_shard(text: str) -> tuple[int, int]:
