@@ -334,6 +334,9 @@ class Lifecycle:
                 self.results["internal_error"] = outcome.internal_error
             if baseline and baseline["expired"] and self.results["verdict"] in ("conformant", INSUFFICIENT_COVERAGE):
                 self.results["verdict"] = "not conformant"
+            for entry in self.results.get("known_divergences") or []:
+                if not entry["accepted"]:
+                    self.ctx.notes.append(f"known divergence {entry['decision']} of {entry['operation']} not accepted (judged strictly): {entry['why']}")
             problems = self._write_har(records)
             problems += write_reports(self.results, self.ctx.settings.report_dir, self.ctx.redactor)
         except Exception as exc:  # the verdict must reach the user even when a report cannot be made
