@@ -66,7 +66,9 @@ def merge_results(parts: list[dict[str, Any]], min_coverage: float | None = None
     run["duration_s"] = max(float(p.get("duration_s") or 0) for p in parts)
     run["shards"] = [p.get("shard") for p in parts]
     expired = [e for p in parts for e in ((p.get("baseline") or {}).get("expired") or [])]
-    baseline = {"file": None, "flavour": None, "applied": [], "expired": expired, "fixed": []} if expired else None
+    not_applied = list({json.dumps(e, sort_keys=True): e for p in parts for e in ((p.get("baseline") or {}).get("not_applied") or [])}.values())
+    flavour = next(((p.get("baseline") or {}).get("flavour") for p in parts if (p.get("baseline") or {}).get("flavour")), None)
+    baseline = {"file": None, "flavour": flavour, "applied": [], "expired": expired, "fixed": [], "not_applied": not_applied} if expired or not_applied else None
     results = build_results(records, coverage, run, baseline, stopped, not_selected, min_coverage)
     if expired and results["verdict"] in ("conformant", "insufficient coverage"):
         results["verdict"] = "not conformant"
