@@ -19,23 +19,26 @@ PACKAGES = ("kibana-conformance", "schemathesis", "hypothesis", "pytest", "pytes
 
 
 @contextmanager
-def mock_process(*args: str) -> Iterator[tuple[str, int]]:
-    """``kibana-conformance mock`` in a subprocess on a free port: yields (url, pid)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kibana_conformance.cli", "mock", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+def cli_process(*args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``kibana-conformance ARGS`` in a subprocess that prints its URL on its first line: yields (url, process)."""
+    proc = subprocess.Popen([*kibana_conformance(), *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         line = proc.stdout.readline() if proc.stdout else ""
         found = re.search(r"(http://\S+)", line)
         if not found:
-            raise RuntimeError(f"the mock did not start: {line!r}")
-        yield found.group(1), proc.pid
+            raise RuntimeError(f"{args[0]} did not start: {line!r}")
+        yield found.group(1), proc
     finally:
-        proc.terminate()
-        proc.wait(10)
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(10)
+
+
+@contextmanager
+def mock_process(*args: str) -> Iterator[tuple[str, int]]:
+    """``kibana-conformance mock`` in a subprocess on a free port: yields (url, pid)."""
+    with cli_process("mock", "--port", "0", *args) as (url, proc):
+        yield url, proc.pid
 
 
 def rss_mib(pid: int) -> float:

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -91,8 +92,23 @@ def with_httpx(url: str, method: str, seconds: int, connections: int) -> dict[st
     }
 
 
+def load_function(loader: str) -> Callable[[str, str, int, int], dict[str, float]]:
+    return with_wrk if loader == "wrk" else with_httpx
+
+
+def load_options(doc: str, rounds: int | None = None) -> argparse.Namespace:
+    """The options of a throughput benchmark: --seconds, --connections, --loader (and --rounds, given its default)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--loader", choices=("wrk", "httpx"), default="wrk" if shutil.which("wrk") else "httpx")
+    if rounds is not None:
+        parser.add_argument("--rounds", type=int, default=rounds, help="measurements of each side, taken in turn (the median is reported)")
+    return parser.parse_args()
+
+
 def measure(seconds: int, connections: int, loader: str) -> dict[str, dict[str, float]]:
-    run = with_wrk if loader == "wrk" else with_httpx
+    run = load_function(loader)
     results = {}
     with mock_process() as (url, pid):
         run(url, "GET", 1, connections)  # warm-up
@@ -103,11 +119,7 @@ def measure(seconds: int, connections: int, loader: str) -> dict[str, dict[str, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--loader", choices=("wrk", "httpx"), default="wrk" if shutil.which("wrk") else "httpx")
-    args = parser.parse_args()
+    args = load_options(__doc__)
     results = measure(args.seconds, args.connections, args.loader)
     print(f"mock throughput ({args.loader}, {args.connections} connections, {args.seconds} s each, loopback)")
     for method, figures in results.items():

@@ -15,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import mock_throughput  # noqa: E402
+import proxy_throughput  # noqa: E402
 import suite_runs  # noqa: E402
 from common import ROOT, machine  # noqa: E402
 
@@ -41,6 +42,8 @@ def main() -> None:
     scale = suite_runs.scaling((5, 10, 20) if args.quick else (10, 50, 100, 500))
     print("mock throughput...", flush=True)
     mock = mock_throughput.measure(3 if args.quick else 10, 32, "wrk" if mock_throughput.shutil.which("wrk") else "httpx")
+    print("proxy throughput...", flush=True)
+    proxy = proxy_throughput.measure(3 if args.quick else 10, 32, "wrk" if mock_throughput.shutil.which("wrk") else "httpx", 1 if args.quick else 3)
     print("start-up...", flush=True)
     start = suite_runs.startup()
     project = suite_runs.project_tests() if args.project_tests else None
@@ -60,6 +63,15 @@ def main() -> None:
         _row("run time per --max-examples step", f"{scale['seconds_per_example']:.3f} s/example, start-up {scale['startup_s_intercept']:.1f} s, worst deviation from the line {scale['linear_fit_worst_relative_error']:.0%}", "linear", None),
         _row("mock GET throughput", f"{mock['GET']['rps']:.0f} req/s, p50 {mock['GET']['p50_ms']:.1f} ms, p99 {mock['GET']['p99_ms']:.1f} ms", ">= 2000 req/s, p99 < 20 ms", mock["GET"]["rps"] >= 2000 and mock["GET"]["p99_ms"] < 20),
         _row("mock PUT throughput", f"{mock['PUT']['rps']:.0f} req/s, p50 {mock['PUT']['p50_ms']:.1f} ms, p99 {mock['PUT']['p99_ms']:.1f} ms", "", None),
+        *(
+            _row(
+                f"proxy {method} throughput, through the proxy / direct to the mock (one run, median of rounds)",
+                f"{proxy[method]['proxy']['rps']:.0f} / {proxy[method]['direct']['rps']:.0f} req/s (ratio {proxy[method]['rps_ratio']:.2f}), "
+                f"p50 {proxy[method]['proxy']['p50_ms']:.1f} / {proxy[method]['direct']['p50_ms']:.1f} ms",
+                "", None,
+            )
+            for method in ("GET", "PUT")
+        ),
         _row("start-up: to the first request / the first test request", f"{start['to_first_request_s']:.2f} s / {start['to_first_test_request_s']:.2f} s", "< 5 s", start["to_first_test_request_s"] < 5),
     ]
     if project is not None:
@@ -80,7 +92,7 @@ def main() -> None:
         "## Raw figures",
         "",
         "```json",
-        json.dumps({"full_run": full, "har_cost": har, "peer": peer, "scaling": scale, "mock": mock, "startup": start, "project_tests": project}, indent=2),
+        json.dumps({"full_run": full, "har_cost": har, "peer": peer, "scaling": scale, "mock": mock, "proxy": proxy, "startup": start, "project_tests": project}, indent=2),
         "```",
         "",
     ]

@@ -54,14 +54,14 @@ def test_cli_beats_environment_beats_ini(suite: pytest.Pytester, mock_server: Mo
     monkeypatch.setenv("KIBANA_PASSWORD", PASSWORD)
     monkeypatch.setenv("KIBANA_CONFORMANCE_TIMEOUT", "4")
     monkeypatch.setenv("KIBANA_SPACE", "from-env")
-    result = suite.runpytest_subprocess("-s", "--space", "from-cli")
+    result = suite.runpytest_inprocess("-s", "--space", "from-cli")
     assert result.ret == 0, result.stdout.str()
     assert _settings_line(result) == f"SETTINGS max_examples=7 timeout=4.0 space=from-cli user={USERNAME}"
 
 
 def test_report_header_names_target_seed_and_schema_version(suite: pytest.Pytester, mock_server: MockServer) -> None:
     suite.makepyfile(SHOW_SETTINGS)
-    result = suite.runpytest_subprocess("--base-url", mock_server.url, "--username", USERNAME, "--password", PASSWORD, "--seed", "42")
+    result = suite.runpytest_inprocess("--base-url", mock_server.url, "--username", USERNAME, "--password", PASSWORD, "--seed", "42")
     header = result.stdout.str()
     assert f"target {mock_server.url}" in header
     assert "seed 42, schema version 000_77863d4e6b7d5556+" in header
@@ -96,7 +96,7 @@ def test_cases(kibana):
 )
 def test_area_and_operation_select_tests(suite: pytest.Pytester, mock_server: MockServer, selection: list[str], selected: set[str]) -> None:
     suite.makepyfile(AREA_TESTS)
-    result = suite.runpytest_subprocess("--base-url", mock_server.url, "--username", USERNAME, "--password", PASSWORD, "-v", *selection)
+    result = suite.runpytest_inprocess("--base-url", mock_server.url, "--username", USERNAME, "--password", PASSWORD, "-v", *selection)
     passed = {name for name in ("test_fleet", "test_apm", "test_cases") if f"::{name} PASSED" in result.stdout.str()}
     assert passed == selected
 
@@ -128,7 +128,7 @@ def test_requirements_outside_the_target_version_are_skipped_with_the_reason(
 ) -> None:
     """The mock says Kibana 9.1.0 in /api/status; --kibana-version overrides it."""
     suite.makepyfile(VERSIONED_TESTS)
-    result = suite.runpytest_subprocess("--base-url", mock_server.url, "--username", USERNAME, "--password", PASSWORD, "-v", "-rs", *version)
+    result = suite.runpytest_inprocess("--base-url", mock_server.url, "--username", USERNAME, "--password", PASSWORD, "-v", "-rs", *version)
     out = result.stdout.str()
     assert {n for n in ("test_later", "test_gone", "test_now") if f"::{n} PASSED" in out} == passed
     assert {n for n in ("test_later", "test_gone", "test_now") if f"::{n} SKIPPED" in out} == skipped
@@ -138,7 +138,7 @@ def test_requirements_outside_the_target_version_are_skipped_with_the_reason(
 
 def test_an_unknown_requirement_is_a_usage_error(suite: pytest.Pytester, mock_server: MockServer) -> None:
     suite.makepyfile(AREA_TESTS)
-    result = suite.runpytest_subprocess("--base-url", mock_server.url, "--username", USERNAME, "--password", PASSWORD, "--requirement", "T-APM,T-NOPE")
+    result = suite.runpytest_inprocess("--base-url", mock_server.url, "--username", USERNAME, "--password", PASSWORD, "--requirement", "T-APM,T-NOPE")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "--requirement: unknown requirement 'T-NOPE'" in result.stderr.str()
 
@@ -167,7 +167,9 @@ def test_an_unknown_requirement_is_a_usage_error(suite: pytest.Pytester, mock_se
 )
 def test_bad_options_are_usage_errors(suite: pytest.Pytester, args: list[str], message: str) -> None:
     suite.makepyfile(SHOW_SETTINGS)
-    result = suite.runpytest_subprocess(*args)
+    # In process (as most tests here): a new interpreter per case cost seconds. The runs whose preflight meets a
+    # transport error stay in a subprocess: pytester's module snapshot gives httpcore's exceptions new identities.
+    result = suite.runpytest_inprocess(*args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert message in result.stderr.str()
     assert "Traceback" not in result.stderr.str()
@@ -233,7 +235,7 @@ def test_unreachable_target_ends_the_run_at_once(suite: pytest.Pytester) -> None
 
 def test_rejected_credentials_end_the_run_at_once(suite: pytest.Pytester, mock_server: MockServer) -> None:
     suite.makepyfile(MANY_TESTS)
-    result = suite.runpytest_subprocess("--base-url", mock_server.url, "--username", USERNAME, "--password", "not-the-password")
+    result = suite.runpytest_inprocess("--base-url", mock_server.url, "--username", USERNAME, "--password", "not-the-password")
     _assert_early_abort(result, "rejected the user name and password (401)")
     assert "not-the-password" not in result.stderr.str() + result.stdout.str()
 
@@ -246,7 +248,7 @@ def test_silent_target_ends_the_run_after_the_timeout(suite: pytest.Pytester, si
 
 def test_without_base_url_the_bundled_mock_is_the_target(suite: pytest.Pytester) -> None:
     suite.makepyfile(SHOW_SETTINGS)
-    result = suite.runpytest_subprocess("-s")
+    result = suite.runpytest_inprocess("-s")
     assert result.ret == 0
     assert "the bundled mock http://127.0.0.1:" in result.stdout.str()
     assert _settings_line(result).endswith("user=elastic")
@@ -254,6 +256,6 @@ def test_without_base_url_the_bundled_mock_is_the_target(suite: pytest.Pytester)
 
 def test_plugin_is_inert_without_a_suite(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_plain():\n    assert True\n")
-    result = pytester.runpytest_subprocess("--base-url", "http://127.0.0.1:1")
+    result = pytester.runpytest_inprocess("--base-url", "http://127.0.0.1:1")
     assert result.ret == 0
     assert "kibana-conformance 0.1" not in result.stdout.str()  # no report header: the suite is not active

@@ -94,17 +94,17 @@ def suite(pytester: pytest.Pytester) -> pytest.Pytester:
 def test_cli_beats_environment_beats_ini(suite: pytest.Pytester, mock_server: MockServer, monkeypatch: pytest.MonkeyPatch) -> None:
     suite.makeini("[pytest]\nkibana_principals =\n    cases-read=ApiKey:from-ini\n")
     common = ["-s", "--base-url", mock_server.url, "--username", USERNAME, "--password", PASSWORD]
-    result = suite.runpytest_subprocess(*common)
+    result = suite.runpytest_inprocess(*common)
     assert "PRINCIPALS cases-read" in result.stdout.str(), result.stdout.str()
     monkeypatch.setenv("KIBANA_CONFORMANCE_PRINCIPALS", "lists-all=ApiKey:from-env,none=basic:u:from-env")
-    result = suite.runpytest_subprocess(*common)
+    result = suite.runpytest_inprocess(*common)
     assert "PRINCIPALS lists-all,none" in result.stdout.str()
-    result = suite.runpytest_subprocess(*common, "--principal", "fleet-all=ApiKey:from-cli")
+    result = suite.runpytest_inprocess(*common, "--principal", "fleet-all=ApiKey:from-cli")
     assert "PRINCIPALS fleet-all" in result.stdout.str()
 
 
 def test_a_bad_principal_is_a_usage_error(suite: pytest.Pytester) -> None:
-    result = suite.runpytest_subprocess("--principal", "lists-all=Bearer:s3cret")
+    result = suite.runpytest_inprocess("--principal", "lists-all=Bearer:s3cret")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "--principal: expected NAME=ApiKey:KEY or NAME=basic:USER:PASSWORD" in result.stderr.str()
     assert "Traceback" not in result.stderr.str()

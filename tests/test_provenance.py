@@ -6,6 +6,7 @@ written here, so that each rule is seen once on its own.
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -155,3 +156,76 @@ def test_the_meta_schema_refuses_malformed_annotations(annotation: dict[str, Any
     raw = dict(CATALOG.get("put-fleet-settings").raw)
     raw["$defs"] = {**raw["$defs"], "request": {**raw["$defs"]["request"], **annotation}}
     assert not meta.is_valid(raw)
+
+
+DIVERGENCE = {
+    "id": "d",
+    "subject": "s",
+    "decision": "d",
+    "provenance": "kibana",
+    "divergence": "Kibana answers otherwise.",
+    "since": "9.0.0",
+    "until": "9.2",
+    "expires": "2027-12-02",
+    "evidence": EVIDENCE,
+}
+
+
+def _divergent_file(decision: dict[str, Any]) -> dict[str, Any]:
+    body = {"x-provenance": {"*": "doc"}, "type": "object", "x-divergence": {"decision": "d", "schema": {"type": "array"}}}
+    return _file({"body": body}, [decision])
+
+
+def test_a_well_formed_divergence_has_no_problem() -> None:
+    assert provenance.problems(_divergent_file(DIVERGENCE)) == []
+    without_range = {k: v for k, v in DIVERGENCE.items() if k not in ("since", "until")}
+    assert provenance.problems(_divergent_file(without_range)) == []  # since and until are optional: absent when not known
+
+
+def _without(*keys: str) -> dict[str, Any]:
+    return {k: v for k, v in DIVERGENCE.items() if k not in keys}
+
+
+# Each malformed divergence, and the message that refuses it (provenance.problems); the meta-schema refuses it too.
+MALFORMED_DIVERGENCES = [
+    pytest.param(_without("evidence") | {"provenance": "doc"}, "a known divergence without evidence", id="no-evidence"),
+    pytest.param(_without("expires"), "a known divergence without expires (YYYY-MM-DD)", id="no-expires"),
+    pytest.param(DIVERGENCE | {"expires": "2027-02-30"}, "expires '2027-02-30' is not a date (YYYY-MM-DD)", id="impossible-date"),
+    pytest.param(DIVERGENCE | {"expires": "next year"}, "expires 'next year' is not a date (YYYY-MM-DD)", id="words-for-date"),
+    pytest.param(DIVERGENCE | {"expires": "2027-12-2"}, "expires '2027-12-2' is not a date (YYYY-MM-DD)", id="short-date"),
+    pytest.param(DIVERGENCE | {"since": "latest"}, "since 'latest' is not a Kibana version (such as 9.1.0)", id="since-word"),
+    pytest.param(DIVERGENCE | {"since": "9"}, "since '9' is not a Kibana version (such as 9.1.0)", id="since-major-only"),
+    pytest.param(DIVERGENCE | {"until": "v9.3.0"}, "until 'v9.3.0' is not a Kibana version (such as 9.1.0)", id="until-prefixed"),
+    pytest.param(DIVERGENCE | {"until": 9.3}, "until 9.3 is not a Kibana version (such as 9.1.0)", id="until-number"),
+    pytest.param(DIVERGENCE | {"since": "9.2.0", "until": "9.2"}, "until 9.2 is not after since 9.2.0: the range holds no version", id="empty-range"),
+]
+
+
+@pytest.mark.parametrize(("decision", "message"), MALFORMED_DIVERGENCES)
+def test_a_malformed_divergence_is_refused_with_a_clear_message(decision: dict[str, Any], message: str) -> None:
+    assert f"decision 'd': {message}" in "\n".join(provenance.problems(_divergent_file(decision)))
+
+
+META = Draft202012Validator(read_json(CATALOG.root / META_SCHEMA_FILE))
+
+
+@pytest.mark.parametrize(
+    ("decision", "message"), [p for p in MALFORMED_DIVERGENCES if p.id not in ("impossible-date", "empty-range")]
+)  # a pattern cannot tell 30 February or an empty range: provenance.problems does (above)
+def test_the_meta_schema_refuses_a_malformed_divergence(decision: dict[str, Any], message: str) -> None:
+    raw = copy.deepcopy(CATALOG.get("get-cases-configure").raw)
+    index = next(i for i, d in enumerate(raw["decisions"]) if d.get("id") == "cases-connector")
+    raw["decisions"][index] = decision | {"id": "cases-connector"}
+    assert META.is_valid(copy.deepcopy(CATALOG.get("get-cases-configure").raw))
+    assert not META.is_valid(raw)
+
+
+def test_a_range_or_expiry_without_a_divergence_is_refused() -> None:
+    decision = {"id": "d", "subject": "s", "decision": "d", "expires": "2027-12-02"}
+    assert "decision 'd': expires belongs to a known divergence, and this decision records none (divergence)" in provenance.problems(_file({}, [decision]))
+
+
+def test_every_shipped_divergence_carries_evidence_and_an_expiry() -> None:
+    divergences = [d for op in OPERATIONS for d in op.known_divergences]
+    assert len(divergences) == 12
+    assert all(d.evidence and d.expires for d in divergences)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from urllib.parse import quote
 import re
 import subprocess
 import sys
@@ -70,3 +71,32 @@ def test_redactor_removes_credentials_from_headers_urls_and_text() -> None:
     for form in _forms(PASSWORD) + _forms(API_KEY):
         assert form not in text
     assert redactor.headers({"Authorization": "ApiKey abc", "kbn-xsrf": "true"}) == {"Authorization": "[REDACTED]", "kbn-xsrf": "true"}
+
+
+@pytest.mark.parametrize(
+    ("text", "leaked"),
+    [
+        ("AUTHORIZATION: Basic ZWxhc3RpYzpzM2NyM3Q=", "ZWxhc3RpYzpzM2NyM3Q="),
+        ("authorization=BEARER abcdefghij", "abcdefghij"),
+        ("Authorization: Bearer abcdefghij", "abcdefghij"),
+        ("header ApIkEy c2VjcmV0LWtleTp2YWx1ZQ==", "c2VjcmV0LWtleTp2YWx1ZQ=="),
+        ('{"API_KEY": "issued-value-1"}', "issued-value-1"),
+        ('{\\"Password\\": \\"escaped-value-2\\"}', "escaped-value-2"),
+        ('{"paſſword": "long-s-value"}', "long-s-value"),
+        ("see HTTPS://someone:hunter22@kibana.example/x", "hunter22"),
+        ("GET /api/x?a=1&Access_Token=tok-value-3", "tok-value-3"),
+    ],
+)
+def test_each_pattern_redacts_whatever_the_case(text: str, leaked: str) -> None:
+    """Each pattern runs only where its words occur; the check that skips it must see every case the pattern does."""
+    assert leaked not in Redactor().text(text)
+
+
+def test_a_secret_inside_a_longer_known_form_is_still_found() -> None:
+    """Only the forms that contain no other form are probed for; every form is still replaced."""
+    redactor = Redactor(("pw-short",))
+    redactor.add_pair("user", "pw-short")
+    pair = base64.b64encode(b"user:pw-short").decode()
+    for text in (f"x {pair} y", "x pw-short y", f"{quote('user:pw-short', safe='')}"):
+        cleaned = redactor.text(text)
+        assert "pw-short" not in cleaned and pair not in cleaned and "user%3Apw-short" not in cleaned, cleaned

@@ -1,4 +1,5 @@
-"""`run --shard K/N` and `merge`: two shards of one seed, merged, give exactly the tests and the verdict of one run."""
+"""`run --shard K/N` and `merge`: two shards of one seed, merged, give exactly the tests, each test's outcome
+and the verdict of one run."""
 
 from __future__ import annotations
 
@@ -19,13 +20,22 @@ def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _tests(folder: Path) -> tuple[str, dict[str, str]]:
+    """The verdict, and each test's outcome by node id."""
     results = json.loads((folder / "results.json").read_text())
     return results["verdict"], {t["nodeid"]: t["outcome"] for t in results["tests"]}
 
 
-@pytest.mark.parametrize("fault", [None, "logstash-replace-refused"], ids=["clean", "faulty"])
-def test_two_shards_merged_are_one_run(tmp_path: Path, fault: str | None) -> None:
-    faults = ("--mock-fault", fault) if fault else ()
+def _differences(merged: dict[str, str], single: dict[str, str]) -> dict[str, tuple[str | None, str | None]]:
+    return {nodeid: (merged.get(nodeid), single.get(nodeid)) for nodeid in sorted(set(merged) | set(single)) if merged.get(nodeid) != single.get(nodeid)}
+
+
+# One fault per operation, so that each shard has failures to compare (a shard keeps an operation whole).
+FAULTS = ("logstash-replace-refused", "cases-configure-default-owner")
+
+
+@pytest.mark.parametrize("fault", [False, True], ids=["clean", "faulty"])
+def test_two_shards_merged_are_one_run(tmp_path: Path, fault: bool) -> None:
+    faults = tuple(arg for name in FAULTS for arg in ("--mock-fault", name)) if fault else ()
     single = _cli(tmp_path, "run", *SELECTION, *faults, "--report-dir", str(tmp_path / "single"))
     codes = [_cli(tmp_path, "run", *SELECTION, *faults, "--shard", f"{k}/2", "--report-dir", str(tmp_path / f"shard{k}")).returncode for k in (1, 2)]
     merged = _cli(tmp_path, "merge", str(tmp_path / "shard1"), str(tmp_path / "shard2"), "--report-dir", str(tmp_path / "merged"))
@@ -33,7 +43,10 @@ def test_two_shards_merged_are_one_run(tmp_path: Path, fault: str | None) -> Non
     one_verdict, one_tests = _tests(tmp_path / "single")
     parts = [_tests(tmp_path / f"shard{k}")[1] for k in (1, 2)]
     assert parts[0] and parts[1] and not set(parts[0]) & set(parts[1])  # each shard has its part, none twice
-    assert set(tests) == set(one_tests) and verdict == one_verdict
+    assert _differences(tests, one_tests) == {}  # the same tests, each with the same outcome (merged, single)
+    assert verdict == one_verdict
+    if fault:
+        assert all("failed" in part.values() for part in parts)  # the comparison covers failures in each shard, not only passes
     assert merged.returncode == single.returncode == (exit_codes.NOT_CONFORMANT if fault else exit_codes.CONFORMANT)
     assert (exit_codes.NOT_CONFORMANT in codes) == bool(fault)
     junit = (tmp_path / "merged" / "junit.xml").read_text()

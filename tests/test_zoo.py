@@ -111,6 +111,21 @@ def test_selftest_credits_only_expected_kills(failed: list[str], fault_errors: d
     assert (row.error or "").startswith("broken fault") == bool(broken)
 
 
+def test_only_the_property_tests_depend_on_the_seed() -> None:
+    """Selftest runs the later clean seeds with the property tests alone: that is only sound while no
+    other test draws from the seed (or from randomness of its own)."""
+    from kibana_conformance.selftest import SEEDED_REQUIREMENT
+
+    kit = Path(cli.__file__).parent / "suite"  # what the suites call to build and send requests
+    readers = {p.name for p in kit.rglob("*.py") if re.search(r"\.seed\b|\bseed\b", p.read_text())}
+    assert readers == {"properties.py", "context.py"}, readers  # context.py holds it, properties.py hands it to schemathesis
+    random_users = {p.relative_to(suites_dir()).as_posix() for p in suites_dir().rglob("*.py") if re.search(r"\b(hypothesis|schemathesis|seed|run_property_test)\b", p.read_text())}
+    # (unique names from uuid4 differ on every run, whatever the seed: they make no seed matter)
+    assert random_users == {"test_properties.py"}, random_users
+    assert "@pytest.mark.properties" in (suites_dir() / "test_properties.py").read_text()
+    assert f'TestMeta("{SEEDED_REQUIREMENT}"' in (Path(cli.__file__).parent / "plugin.py").read_text()  # the properties marker's requirement
+
+
 def test_the_peer_gets_the_same_test_data(tmp_path: Path) -> None:
     config = tomllib.loads(peer_config("http://127.0.0.1:1", 3, 7))
     assert config["generation"]["max-examples"] == 7 and config["seed"] == 3

@@ -6,9 +6,11 @@ exposes them as :class:`Operation` objects with compiled validators for every pa
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +21,8 @@ from typing import Any
 import jsonschema
 from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
+
+from .versions import not_accepted
 
 SEED_DOCUMENT = "000_77863d4e6b7d5556.txt"
 META_SCHEMA_FILE = "meta-schema.json"
@@ -61,6 +65,49 @@ class Example:
     summary: str
     value: Any
     lines: tuple[int, int] | None
+
+
+@dataclass(frozen=True)
+class KnownDivergence:
+    """Where Kibana's behaviour differs from the document, as a schema decision records it (``divergence``),
+    with the Kibana versions it is observed in (``since`` inclusive, ``until`` exclusive, either unknown),
+    the evidence, and the date after which it is no longer accepted without a review (``expires``)."""
+
+    operation: str
+    decision: str
+    summary: str
+    evidence: tuple[dict[str, Any], ...]
+    since: str | None = None
+    until: str | None = None
+    expires: dt.date | None = None
+
+    def refusal(self, version: str | None, today: dt.date) -> str | None:
+        """Why the divergence is not accepted for a target of ``version`` on ``today`` (None: it is)."""
+        return not_accepted(version, self.since, self.until, self.expires, today)
+
+    def as_dict(self) -> dict[str, Any]:
+        """As results.json shows it."""
+        return {
+            "operation": self.operation,
+            "decision": self.decision,
+            "summary": self.summary,
+            "since": self.since,
+            "until": self.until,
+            "expires": self.expires.isoformat() if self.expires else None,
+            "evidence": list(self.evidence),
+        }
+
+
+def known_divergence(operation: str, decision: dict[str, Any]) -> KnownDivergence:
+    """A decision with a ``divergence`` as a :class:`KnownDivergence`."""
+    expires = decision.get("expires")
+    try:
+        day = dt.date.fromisoformat(expires) if expires else None
+    except ValueError:
+        raise CatalogError(f"{operation}: decision {decision.get('id')!r}: expires {expires!r} is not a date (YYYY-MM-DD)") from None
+    return KnownDivergence(
+        operation, decision["id"], decision["divergence"], tuple(decision.get("evidence", [])), decision.get("since"), decision.get("until"), day
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,21 +214,22 @@ class Operation:
                 return param
         return None
 
-    def validator(self, schema: dict[str, Any], purpose: str = "document") -> Draft202012Validator:
-        """A validator for a schema fragment of this file (refs resolve within the file, as transformed for ``purpose``)."""
-        registry = self.registry if purpose == "document" else self.purpose_registry(purpose)
+    def validator(self, schema: dict[str, Any], purpose: str = "document", divergences: frozenset[str] | None = None) -> Draft202012Validator:
+        """A validator for a schema fragment of this file (refs resolve within the file, as transformed for ``purpose``;
+        ``divergences``: for ``kibana``, the decisions whose recorded behaviour counts, None for all)."""
+        registry = self.registry if purpose == "document" else self.purpose_registry(purpose, divergences)
         return Validator(schema, registry=registry, format_checker=FORMAT_CHECKER)
 
     @functools.cache
-    def purpose_raw(self, purpose: str) -> dict[str, Any]:
+    def purpose_raw(self, purpose: str, divergences: frozenset[str] | None = None) -> dict[str, Any]:
         """The file as the suite uses it for ``purpose`` (see :mod:`kibana_conformance.provenance`)."""
         from .provenance import file_for
 
-        return file_for(self.raw, purpose)
+        return file_for(self.raw, purpose, divergences)
 
     @functools.cache
-    def purpose_registry(self, purpose: str) -> Registry:
-        return Registry().with_resource(self.raw["$id"], Resource.from_contents(self.purpose_raw(purpose)))
+    def purpose_registry(self, purpose: str, divergences: frozenset[str] | None = None) -> Registry:
+        return Registry().with_resource(self.raw["$id"], Resource.from_contents(self.purpose_raw(purpose, divergences)))
 
     @functools.cached_property
     def has_divergence(self) -> bool:
@@ -195,25 +243,30 @@ class Operation:
                 return decision
         raise CatalogError(f"{self.file}: no decision {decision_id!r}")
 
-    def divergence_evidence(self) -> list[dict[str, Any]]:
+    @functools.cached_property
+    def known_divergences(self) -> tuple[KnownDivergence, ...]:
         """The decisions that record where Kibana's behaviour differs from the document."""
-        return [
-            {"decision": d["id"], "divergence": d["divergence"], "evidence": d.get("evidence", [])}
-            for d in self.raw.get("decisions", [])
-            if "divergence" in d
-        ]
+        return tuple(known_divergence(self.id, d) for d in self.raw.get("decisions", []) if "divergence" in d)
+
+    def known_divergence(self, decision_id: str) -> KnownDivergence:
+        for divergence in self.known_divergences:
+            if divergence.decision == decision_id:
+                return divergence
+        raise CatalogError(f"{self.file}: no decision {decision_id!r} records a divergence")
 
     @functools.cache
-    def def_validator(self, ref: str, purpose: str = "document") -> Draft202012Validator:
-        return self.validator({"$ref": f"{self.raw['$id']}{ref}"}, purpose)
+    def def_validator(self, ref: str, purpose: str = "document", divergences: frozenset[str] | None = None) -> Draft202012Validator:
+        return self.validator({"$ref": f"{self.raw['$id']}{ref}"}, purpose, divergences)
 
     def request_validator(self, content_type: str, purpose: str = "document") -> Draft202012Validator | None:
         media = (self.request_body or {}).get("content", {}).get(content_type)
         return self.def_validator(media["schema"]["$ref"], purpose) if media else None
 
-    def response_validator(self, status: int | str, content_type: str = "application/json", purpose: str = "document") -> Draft202012Validator | None:
+    def response_validator(
+        self, status: int | str, content_type: str = "application/json", purpose: str = "document", divergences: frozenset[str] | None = None
+    ) -> Draft202012Validator | None:
         media = self.responses.get(str(status), {}).get("content", {}).get(content_type)
-        return self.def_validator(media["schema"]["$ref"], purpose) if media else None
+        return self.def_validator(media["schema"]["$ref"], purpose, divergences) if media else None
 
     def parameter_validator(self, param: dict[str, Any]) -> Draft202012Validator:
         return self._parameter_validator(param["in"], param["name"])
@@ -303,6 +356,37 @@ def operation_files(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("*/*.json"))
 
 
+def _validated_marker(files: list[Path], meta_file: Path) -> Path | None:
+    """Where to note that this exact content passed the meta-schema (checking it costs each process
+    most of a second); None when there is no cache folder to use."""
+    folder = os.environ.get("KIBANA_CONFORMANCE_CACHE_DIR") or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "kibana-conformance")
+    digest = hashlib.sha256()
+    try:
+        for path in (meta_file, *files):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    except OSError:
+        return None
+    return Path(folder) / f"catalog-valid-{digest.hexdigest()}"
+
+
+def _validate(raws: list[tuple[Path, Any]], meta_file: Path) -> None:
+    marker = _validated_marker([path for path, _ in raws], meta_file)
+    if marker is not None and marker.is_file():
+        return
+    meta = Draft202012Validator(read_json(meta_file))
+    for path, raw in raws:
+        error = jsonschema.exceptions.best_match(meta.iter_errors(raw))
+        if error is not None:
+            where = "/".join(str(p) for p in error.absolute_path) or "(top)"
+            raise CatalogError(f"{path}: {where}: {error.message}")
+    if marker is not None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass  # no cache: the next process checks again
+
+
 @functools.cache
 def load_catalog(root: Path | None = None) -> Catalog:
     """Load and index every operation file under ``root`` (default: the shipped schemas)."""
@@ -311,12 +395,7 @@ def load_catalog(root: Path | None = None) -> Catalog:
     if not files:
         raise CatalogError(f"{root}: no operation schema files found")
     raws = [(path, read_json(path)) for path in files]
-    meta = Draft202012Validator(read_json(root / META_SCHEMA_FILE))
-    for path, raw in raws:
-        error = jsonschema.exceptions.best_match(meta.iter_errors(raw))
-        if error is not None:
-            where = "/".join(str(p) for p in error.absolute_path) or "(top)"
-            raise CatalogError(f"{path}: {where}: {error.message}")
+    _validate(raws, root / META_SCHEMA_FILE)
     registry = Registry().with_resources((raw["$id"], Resource.from_contents(raw)) for _, raw in raws)
     operations = [Operation(raw, str(path.relative_to(root)), registry) for path, raw in raws]
     seen: dict[str, str] = {}

@@ -7,14 +7,17 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__, exit_codes
 from .catalog import CatalogError, load_catalog
 from .openapi import DOCUMENT_PURPOSES, assemble
 from .options import REPLAY_OPTIONS, SettingsError
-from .runner import add_option_arguments, add_run_arguments
+from .runner import VERDICT_EXIT_CODES, add_option_arguments, add_run_arguments
 from .mock.config import DEFAULT_PASSWORD, DEFAULT_USERNAME
+
+if TYPE_CHECKING:
+    from .traffic import TrafficReport
 
 
 class UsageError(Exception):
@@ -98,8 +101,6 @@ def _cmd_requirements(args: argparse.Namespace) -> int:
 def _cmd_merge(args: argparse.Namespace) -> int:
     from .merge import MergeError, merge
     from .report.coverage import excluded_lines, headline, missing_lines
-    from .runner import VERDICT_EXIT_CODES
-
     if args.min_coverage is not None and not 0 < args.min_coverage <= 100:
         raise UsageError(f"--min-coverage: expected a percentage above 0 and up to 100, got {args.min_coverage:g}")
     try:
@@ -159,16 +160,34 @@ def _cmd_check_traffic(args: argparse.Namespace) -> int:
     from .traffic import TrafficFileError, check_har
 
     try:
-        report, problems = check_har(args.file, args.report_dir)
+        report, results, problems = check_har(args.file, args.report_dir)
     except TrafficFileError as exc:
         raise UsageError(str(exc)) from None
+    return _traffic_outcome(report, results, problems, args.report_dir)
+
+
+def _traffic_outcome(report: TrafficReport, results: dict[str, Any], problems: list[str], report_dir: Path) -> int:
+    """The one-line summary of checked traffic (check-traffic, the proxy) and its exit code."""
     for problem in problems:
         print(f"kibana-conformance: {problem}", file=sys.stderr)
-    verdict = "CONTRACT BROKEN" if report.findings else "CONFORMANT"
-    print(f"kibana-conformance: {verdict}: {report.summary()}; report: {args.report_dir / 'index.html'}")
+    verdict = "CONTRACT BROKEN" if report.violations else str(results["verdict"]).upper()
+    print(f"kibana-conformance: {verdict}: {report.summary()}; report: {report_dir / 'index.html'}", flush=True)
     if problems:
         return exit_codes.INTERNAL_ERROR
-    return exit_codes.NOT_CONFORMANT if report.findings else exit_codes.CONFORMANT
+    return VERDICT_EXIT_CODES[results["verdict"]]
+
+
+def _cmd_proxy(args: argparse.Namespace) -> int:
+    from .proxy import Proxy, ProxyError
+
+    try:
+        proxy = Proxy(args.upstream, args.host, args.port, args.report_dir, args.timeout)
+    except ProxyError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"proxy listening on {proxy.url} -> {proxy.upstream}", flush=True)
+    proxy.serve_until_signal()
+    report, results, problems = proxy.finish()
+    return _traffic_outcome(report, results, problems, args.report_dir)
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
@@ -290,6 +309,22 @@ def build_parser() -> argparse.ArgumentParser:
     traffic.add_argument("file", type=Path, metavar="FILE.har", help="the HAR 1.2 file")
     traffic.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="where the reports go (default: reports)")
     traffic.set_defaults(handler=_cmd_check_traffic)
+
+    proxy = commands.add_parser(
+        "proxy",
+        help="a validation proxy: forwards traffic to a Kibana unchanged and checks every exchange against the contract",
+        description="Forward every request to --upstream as the client sent it (its own credentials included) and every answer "
+        "back as received, and check each exchange as check-traffic does: each violation says whether the client or the server "
+        "broke the contract; requests outside the 17 operations pass through unchecked. On SIGINT or SIGTERM it writes "
+        "results.json, index.html, junit.xml and exchanges.har to --report-dir, prints one line and exits 1 when a violation "
+        "was seen, 5 when nothing could be judged, 0 otherwise.",
+    )
+    proxy.add_argument("--upstream", required=True, metavar="URL", help="the Kibana to forward to, e.g. http://127.0.0.1:5601 (a base path is kept)")
+    proxy.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    proxy.add_argument("--port", type=_port, default=5602, help="port to listen on (default: 5602; 0 picks a free one)")
+    proxy.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="where the reports go (default: reports)")
+    proxy.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS", help="how long to wait for the upstream (default 120, Kibana's own socket timeout)")
+    proxy.set_defaults(handler=_cmd_proxy)
 
     rp = commands.add_parser(
         "replay",

@@ -5,13 +5,14 @@ Shared by the mock's own tests and the suite's checks, so both read the contract
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from .catalog import Operation
+from .catalog import KnownDivergence, Operation
 from .openapi import PLATFORM_ERROR_SCHEMAS
 
 JSON_MEDIA_TYPES = ("application/json",)
@@ -62,10 +63,10 @@ def _platform_validator(op: Operation) -> Draft202012Validator:
     return Draft202012Validator(PLATFORM_ERROR_SCHEMAS[op.error_dialect])
 
 
-def body_validator(op: Operation, status: int, purpose: str = "document") -> Draft202012Validator | None:
+def body_validator(op: Operation, status: int, purpose: str = "document", divergences: frozenset[str] | None = None) -> Draft202012Validator | None:
     """The schema a body with this status must match (the documented one, else the platform envelope)."""
     if str(status) in op.responses:
-        return op.response_validator(status, purpose=purpose)
+        return op.response_validator(status, purpose=purpose, divergences=divergences)
     if 400 <= status < 500:
         return _platform_validator(op)
     return None
@@ -79,11 +80,14 @@ def schema_problems(validator: Draft202012Validator, body: Any, limit: int = 5) 
     return problems
 
 
-def response_problems(op: Operation, status: int, content_type: str | None, content: bytes, purpose: str = "document") -> list[str]:
+def response_problems(
+    op: Operation, status: int, content_type: str | None, content: bytes, purpose: str = "document", divergences: frozenset[str] | None = None
+) -> list[str]:
     """Everything in a response that the schemas (as transformed for ``purpose``) do not allow; empty when it conforms.
 
     ``document`` holds a response to the file as written (the mock's own answers); ``response``
-    to what the document or Kibana states; ``kibana`` to that with Kibana's recorded divergences.
+    to what the document or Kibana states; ``kibana`` to that with Kibana's recorded divergences
+    (those of the decisions in ``divergences``; None: all).
     """
     if not documented_status(op, status):
         return [f"status {status} is not documented for {op.label} (documented: {', '.join(op.responses)})"]
@@ -96,24 +100,54 @@ def response_problems(op: Operation, status: int, content_type: str | None, cont
         body = json.loads(content)
     except ValueError:
         return ["body is not valid JSON"]
-    validator = body_validator(op, status, purpose)
+    validator = body_validator(op, status, purpose, divergences)
     return schema_problems(validator, body) if validator else []
 
 
 @dataclass(frozen=True)
+class DivergencePolicy:
+    """Which known divergences a run accepts: those observed in the target's Kibana version (unknown:
+    every version) that have not expired on ``today`` (None: the current date)."""
+
+    kibana_version: str | None = None
+    today: dt.date | None = None
+
+    def refusal(self, divergence: KnownDivergence) -> str | None:
+        """Why ``divergence`` is not accepted (None: it is)."""
+        return divergence.refusal(self.kibana_version, self.today or dt.date.today())
+
+
+@dataclass(frozen=True)
 class ResponseVerdict:
-    """What a response breaks of what is stated, and the known divergence it shows instead (if any)."""
+    """What a response breaks of what is stated, and the known divergences it shows instead (if any)."""
 
     problems: list[str]
-    divergences: list[dict[str, Any]]
+    divergences: list[KnownDivergence]
 
 
-def check_response(op: Operation, status: int, content_type: str | None, content: bytes) -> ResponseVerdict:
+def check_response(op: Operation, status: int, content_type: str | None, content: bytes, policy: DivergencePolicy | None = None) -> ResponseVerdict:
     """A response against what the document or Kibana states: a response that breaks the document
-    but shows Kibana's recorded behaviour is a known divergence, not a problem."""
+    but shows Kibana's recorded behaviour is a known divergence, not a problem, as long as ``policy``
+    accepts it (in the target's version range, not expired); one it does not accept is judged strictly
+    and the problems say which divergence it shows and why it is not accepted."""
     problems = response_problems(op, status, content_type, content, purpose="response")
-    if problems and op.has_divergence and not response_problems(op, status, content_type, content, purpose="kibana"):
-        return ResponseVerdict([], op.divergence_evidence())
+    if not problems or not op.has_divergence:
+        return ResponseVerdict(problems, [])
+    policy = policy or DivergencePolicy()
+    refused = {d.decision: reason for d in op.known_divergences if (reason := policy.refusal(d))}
+    accepted = [d for d in op.known_divergences if d.decision not in refused]
+
+    def shows(decisions: list[KnownDivergence] | None) -> bool:
+        chosen = None if decisions is None else frozenset(d.decision for d in decisions)
+        return not response_problems(op, status, content_type, content, purpose="kibana", divergences=chosen)
+
+    if accepted and shows(accepted):
+        alone = [d for d in accepted if shows([d])]  # the divergences the answer shows, where one alone explains it
+        return ResponseVerdict([], alone or accepted)
+    if refused and shows(None):
+        named = [d for d in op.known_divergences if d.decision in refused and shows([*accepted, d])] or [d for d in op.known_divergences if d.decision in refused]
+        notes = [f"it shows Kibana's known divergence {d.decision} of {op.id}, which is not accepted: {refused[d.decision]}" for d in named]
+        return ResponseVerdict(problems + notes, [])
     return ResponseVerdict(problems, [])
 
 

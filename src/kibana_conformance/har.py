@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from .redaction import REDACTED, SECRET_HEADERS, Redactor
+from .redaction import REDACTED, SECRET_HEADERS, Redactor, is_secret_parameter
 from .transport import Exchange
 
 BODY_LIMIT = Exchange.BODY_KEPT
@@ -51,8 +51,13 @@ def _secret_value(value: str) -> str:
     return f"{scheme} {REDACTED}" if sep and scheme.isalpha() and len(scheme) <= 20 else REDACTED
 
 
+def scrub_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Headers as a HAR entry keeps them: every credential header's value replaced (its scheme kept)."""
+    return [(k, _secret_value(v) if k.lower() in SECRET_HEADERS else v) for k, v in headers]
+
+
 def _headers(headers: list[tuple[str, str]]) -> list[dict[str, str]]:
-    return [{"name": k, "value": _secret_value(v) if k.lower() in SECRET_HEADERS else v} for k, v in headers]
+    return [{"name": k, "value": v} for k, v in scrub_headers(headers)]
 
 
 def _text(content: bytes) -> tuple[str, str | None]:
@@ -78,7 +83,7 @@ def entry(exchange: Exchange, har_id: str, credentials: dict[str, str] | None = 
         "httpVersion": "HTTP/1.1",
         "cookies": [],
         "headers": _headers(exchange.request_headers),
-        "queryString": [{"name": k, "value": v} for k, v in parse_qsl(split.query, keep_blank_values=True)],
+        "queryString": [{"name": k, "value": REDACTED if is_secret_parameter(k) else v} for k, v in parse_qsl(split.query, keep_blank_values=True)],
         "headersSize": -1,
         "bodySize": exchange.request_size,
     }

@@ -10,6 +10,7 @@ whatever happens: after an interrupt (verdict *interrupted*) and after an intern
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 import traceback
@@ -354,6 +355,9 @@ class Lifecycle:
                 self.results["internal_error"] = outcome.internal_error
             if baseline and baseline["expired"] and self.results["verdict"] in ("conformant", INSUFFICIENT_COVERAGE):
                 self.results["verdict"] = "not conformant"
+            for entry in self.results.get("known_divergences") or []:
+                if not entry["accepted"]:
+                    self.ctx.notes.append(f"known divergence {entry['decision']} of {entry['operation']} not accepted (judged strictly): {entry['why']}")
             problems = self._write_har(records)
             problems += write_reports(self.results, self.ctx.settings.report_dir, self.ctx.redactor)
         except Exception as exc:  # the verdict must reach the user even when a report cannot be made
@@ -395,9 +399,11 @@ class Lifecycle:
         from .report.baseline import apply, entries_from_failures, write_baseline
 
         gate = self.ctx.gate
-        if gate is None or not (gate.entries or gate.divergences or gate.update):
+        if gate is None or not (gate.entries or gate.divergences or gate.skips or gate.update):
             return None
-        outcome = apply(records, gate.divergences + gate.entries)
+        today = dt.date.today()
+        outcome = apply(records, gate.divergences + gate.entries, today, self.ctx.kibana_version)
+        outcome.not_applied += [e.as_yaml() | {"why": why} for e in gate.skips if (why := e.refusal(self.ctx.kibana_version, today))]
         if gate.prune and gate.baseline_path is not None:
             fixed = [(f["requirement"], f.get("operation")) for f in outcome.fixed]
             kept = [e.as_yaml() for e in gate.entries if (e.requirement, e.operation) not in fixed]
@@ -409,11 +415,16 @@ class Lifecycle:
             self.ctx.notes.append(f"baseline written: {len(entries)} entries to {gate.update_path}; review each reason and expiry")
         for entry in outcome.expired:
             self.ctx.notes.append(f"baseline entry {entry['requirement']} {entry.get('operation') or ''} expired on {entry['expires']}")
+        for entry in outcome.not_applied:
+            self.ctx.notes.append(f"{gate.flavour} divergence {entry['requirement']} {entry.get('operation') or ''} not applied: {entry['why']}")
         return {"file": str(gate.baseline_path) if gate.baseline_path else None, "flavour": gate.flavour, **vars(outcome)}
 
     def skip_for_flavour(self, items: list[pytest.Item]) -> None:
+        """The flavour's skips that apply to the target (not expired, in its version range): the others' tests run."""
         gate = self.ctx.gate
         for entry in gate.skips if gate else []:
+            if entry.refusal(self.ctx.kibana_version, dt.date.today()):
+                continue
             for item in items:
                 meta = item.stash.get(META_KEY, None)
                 if meta and entry.covers(TestRecord(item.nodeid, meta.requirement, meta.category, meta.doc, list(meta.operations))):
@@ -472,7 +483,8 @@ class Lifecycle:
         for extra in (getattr(config.option, "xmlpath", None), getattr(config.option, "allure_report_dir", None)):
             if extra:
                 paths.append(Path(extra))
-        problems = sweep(paths, self.ctx.redactor)
+        # `run` names the report folder's own files as pytest's options: each file is swept once.
+        problems = sweep(dict.fromkeys(p.resolve() for p in paths), self.ctx.redactor)
         outcome = outcome_of(config)
         if problems and outcome is not None:
             outcome.report_problems += problems

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .redaction import Redactor
+from .report import junit
 from .report.artifacts import ALLURE_DIR, HAR_FILE, JUNIT_FILE, RESULTS_FILE, write_reports, write_text
 from .report.results import TestRecord, build_results
 
@@ -65,7 +66,9 @@ def merge_results(parts: list[dict[str, Any]], min_coverage: float | None = None
     run["duration_s"] = max(float(p.get("duration_s") or 0) for p in parts)
     run["shards"] = [p.get("shard") for p in parts]
     expired = [e for p in parts for e in ((p.get("baseline") or {}).get("expired") or [])]
-    baseline = {"file": None, "flavour": None, "applied": [], "expired": expired, "fixed": []} if expired else None
+    not_applied = list({json.dumps(e, sort_keys=True): e for p in parts for e in ((p.get("baseline") or {}).get("not_applied") or [])}.values())
+    flavour = next(((p.get("baseline") or {}).get("flavour") for p in parts if (p.get("baseline") or {}).get("flavour")), None)
+    baseline = {"file": None, "flavour": flavour, "applied": [], "expired": expired, "fixed": [], "not_applied": not_applied} if expired or not_applied else None
     results = build_results(records, coverage, run, baseline, stopped, not_selected, min_coverage)
     if expired and results["verdict"] in ("conformant", "insufficient coverage"):
         results["verdict"] = "not conformant"
@@ -78,7 +81,7 @@ def _merge_junit(folders: list[Path], out: Path, redactor: Redactor) -> None:
     suites = [ET.parse(f / JUNIT_FILE).getroot() for f in folders if (f / JUNIT_FILE).is_file()]
     if not suites:
         return
-    merged = ET.Element("testsuite", name="kibana-conformance")
+    merged = ET.Element("testsuite", name=junit.SUITE_NAME)
     totals: Counter[str] = Counter()
     for root in suites:
         for suite in [root] if root.tag == "testsuite" else root.iter("testsuite"):
@@ -89,9 +92,7 @@ def _merge_junit(folders: list[Path], out: Path, redactor: Redactor) -> None:
             totals["time"] += float(suite.get("time") or 0)  # type: ignore[assignment]
     for key, value in totals.items():
         merged.set(key, f"{value:.3f}" if key == "time" else str(value))
-    wrapper = ET.Element("testsuites")
-    wrapper.append(merged)
-    write_text(out / JUNIT_FILE, '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(wrapper, encoding="unicode"), redactor)
+    write_text(out / JUNIT_FILE, junit.document(merged), redactor)
 
 
 def _merge_har(folders: list[Path], out: Path, redactor: Redactor) -> None:

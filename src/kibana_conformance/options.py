@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from .authz import Principal, PrincipalError, parse_principal
 from .catalog import load_catalog
+from .versions import version_key
 
 SPACE_ID = re.compile(r"^[a-z0-9_-]+$")
 DEFAULT_MAX_EXAMPLES = 100
@@ -63,7 +64,7 @@ OPTIONS = (
     Option("--allow-writes", "kibana_allow_writes", "KIBANA_CONFORMANCE_ALLOW_WRITES", "kibana_allow_writes", "accept that the suite writes to a target that is not on this machine", kind="bool"),
     Option("--max-rps", "kibana_max_rps", "KIBANA_CONFORMANCE_MAX_RPS", "kibana_max_rps", f"requests per second at most (default: {DEFAULT_REMOTE_RPS:g} for a target not on this machine, no limit on loopback)", kind="float", metavar="N"),
     Option("--resource", "kibana_resource", "KIBANA_CONFORMANCE_RESOURCES", "kibana_resources", "an existing resource on the target, NAME=VALUE (repeatable; comma-separated in the environment)", kind="list", metavar="NAME=VALUE"),
-    Option("--kibana-version", "kibana_version", "KIBANA_CONFORMANCE_KIBANA_VERSION", "kibana_version", "the target's Kibana version, for requirements that hold only since or until one (default: what /api/status says)", metavar="VERSION"),
+    Option("--kibana-version", "kibana_version", "KIBANA_CONFORMANCE_KIBANA_VERSION", "kibana_version", "the target's Kibana version, for requirements and known divergences that hold only since or until one (default: what /api/status says)", metavar="VERSION"),
     Option("--har", "kibana_har", "KIBANA_CONFORMANCE_HAR", "kibana_har", "record every exchange in REPORT_DIR/exchanges.har (HAR 1.2, redacted; on by default)", kind="switch"),
     Option("--principal", "kibana_principal", "KIBANA_CONFORMANCE_PRINCIPALS", "kibana_principals", "credentials of a principal holding exactly the named privileges, NAME=ApiKey:KEY or NAME=basic:USER:PASSWORD (repeatable; comma-separated in the environment; README, section Authorization)", kind="list", secret=True, metavar="NAME=CREDENTIALS"),
     Option("--report-dir", "kibana_report_dir", "KIBANA_CONFORMANCE_REPORT_DIR", "kibana_report_dir", f"where the reports go (default: {DEFAULT_REPORT_DIR})", kind="path", metavar="DIR"),
@@ -310,25 +311,6 @@ def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ())
         principals=principals,
         secrets=tuple(s for s in (api_key, password, *(secret for p in principals for secret in p.secrets)) if s),
     )
-
-
-def version_key(text: str) -> tuple[int, ...] | None:
-    """``9.1.0`` as (9, 1, 0), for comparing Kibana versions (a suffix such as ``-SNAPSHOT`` is ignored); None if it is none."""
-    match = re.match(r"^\s*(\d+(?:\.\d+)*)(?:[-+][0-9A-Za-z.-]*)?\s*$", str(text))
-    return tuple(int(part) for part in match.group(1).split(".")) if match else None
-
-
-def holds_for(version: str | None, since: str | None, until: str | None) -> str | None:
-    """Why a requirement does not hold for ``version`` (since: first version it holds for; until: first it
-    no longer does), or None when it holds or the version is unknown."""
-    current = version_key(version) if version else None
-    if current is None:
-        return None
-    if since and (key := version_key(since)) is not None and current < key:
-        return f"holds since Kibana {since}; the target is {version} (--kibana-version overrides what /api/status says)"
-    if until and (key := version_key(until)) is not None and current >= key:
-        return f"holds until Kibana {until} (exclusive); the target is {version} (--kibana-version overrides what /api/status says)"
-    return None
 
 
 def parse_shard(text: str) -> tuple[int, int]:

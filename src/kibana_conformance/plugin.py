@@ -18,11 +18,12 @@ import pytest
 from . import __version__
 from .authz import Principal
 from .catalog import load_catalog
-from .options import OPTIONS, Settings, SettingsError, build_settings, holds_for, resolve_option
+from .options import OPTIONS, Settings, SettingsError, build_settings, resolve_option
 from .keys import META_KEY, RUN_KEY, TestMeta
 from .lifecycle import Lifecycle, plain_nodeid, selected_nodeids, start_controller
 from .suite.context import RunContext, new_context
 from .suite.resources import RESOURCE_NAMES, Resources
+from .versions import holds_for
 
 CATEGORIES = ("schema", "headers", "auth", "authorization", "error-envelope", "scenarios", "examples")
 LIFECYCLE = "kibana-conformance-lifecycle"

@@ -22,11 +22,14 @@ The same file then serves several purposes (:data:`PURPOSES`):
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from .versions import version_key
 
 SOURCES = ("doc", "example", "kibana")
 STATED = frozenset({"doc", "kibana"})
@@ -216,6 +219,8 @@ def problems(raw: dict[str, Any]) -> list[str]:
                     decision = decisions.get(node[key].get("decision", ""))
                     if decision is None or not decision.get("evidence"):
                         found.append(f"{pointer}: {key} needs a decision that cites Kibana's source")
+                    elif key == "x-divergence" and "divergence" not in decision:
+                        found.append(f"{pointer}: x-divergence names decision {node[key]['decision']!r}, which records no divergence (what differs)")
     versioned = raw.get("operation", {}).get("versioned")
     if versioned is not None:
         check_reference("/operation/versioned", versioned["provenance"])
@@ -246,7 +251,44 @@ def problems(raw: dict[str, Any]) -> list[str]:
             found.append(f"decision {decision_id!r}: provenance kibana without evidence")
         if "lossy" in decision and decision["lossy"]["kind"] in NODE_LOSSY_KINDS and decision_id not in lossy_used:
             found.append(f"decision {decision_id!r}: a lossy spot of kind {decision['lossy']['kind']} that marks no subschema (x-lossy)")
+        found += divergence_problems(f"decision {decision_id!r}", decision)
     return found
+
+
+RELEASE = re.compile(r"^[0-9]+\.[0-9]+(\.[0-9]+)?$")  # a Kibana release as a divergence's since/until names it: 9.1 or 9.1.0
+
+
+def divergence_problems(where: str, decision: dict[str, Any]) -> list[str]:
+    """What keeps a known divergence (a decision with ``divergence``) from being judged: evidence,
+    an ``expires`` date, and a ``since``/``until`` range of Kibana versions when either is given."""
+    found = [f"{where}: {key} belongs to a known divergence, and this decision records none (divergence)" for key in ("since", "until", "expires") if key in decision and "divergence" not in decision]
+    if "divergence" not in decision:
+        return found
+    if not decision.get("evidence"):
+        found.append(f"{where}: a known divergence without evidence: cite where Kibana does it (repo, path, commit, facts)")
+    versions = {}
+    for key in ("since", "until"):
+        if key in decision:
+            value = decision[key]
+            if isinstance(value, str) and RELEASE.match(value):
+                versions[key] = version_key(value)
+            else:
+                found.append(f"{where}: {key} {value!r} is not a Kibana version (such as 9.1.0)")
+    if "since" in versions and "until" in versions and versions["until"] <= versions["since"]:
+        found.append(f"{where}: until {decision['until']} is not after since {decision['since']}: the range holds no version")
+    expires = decision.get("expires")
+    if expires is None:
+        found.append(f"{where}: a known divergence without expires (YYYY-MM-DD): each one has a date by which it is reviewed")
+    elif not _is_date(expires):
+        found.append(f"{where}: expires {expires!r} is not a date (YYYY-MM-DD)")
+    return found
+
+
+def _is_date(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and len(value) == 10 and dt.date.fromisoformat(value) is not None
+    except ValueError:
+        return False
 
 
 # Lossy spots that hide part of a schema: the decision must mark the subtree it is about.
@@ -293,18 +335,19 @@ def _clean(node: Any) -> Any:
     return node
 
 
-def _diverge(node: Any) -> Any:
-    """Kibana's recorded behaviour in place of the document's, where they differ (its constraints are Kibana's)."""
+def _diverge(node: Any, accepted: frozenset[str] | None = None) -> Any:
+    """Kibana's recorded behaviour in place of the document's, where they differ (its constraints are Kibana's);
+    only the divergences whose decisions are ``accepted`` (None: all), the document's shape elsewhere."""
     if isinstance(node, dict):
-        if "x-divergence" in node:
+        if "x-divergence" in node and (accepted is None or node["x-divergence"]["decision"] in accepted):
             divergence = node["x-divergence"]
             replaced = copy.deepcopy(divergence["schema"])
             if isinstance(replaced, dict):
                 replaced["x-provenance"] = {"*": f"kibana:{divergence['decision']}"}
             return replaced
-        return {k: _diverge(v) for k, v in node.items()}
+        return {k: _diverge(v, accepted) for k, v in node.items()}
     if isinstance(node, list):
-        return [_diverge(v) for v in node]
+        return [_diverge(v, accepted) for v in node]
     return node
 
 
@@ -353,8 +396,9 @@ def _loosen_object_unions(node: Any) -> Any:
     return out
 
 
-def schema_for(root: dict[str, Any], purpose: str) -> dict[str, Any]:
-    """One schema root (a ``$defs`` entry or a parameter schema) for one purpose, ``$ref`` untouched."""
+def schema_for(root: dict[str, Any], purpose: str, divergences: frozenset[str] | None = None) -> dict[str, Any]:
+    """One schema root (a ``$defs`` entry or a parameter schema) for one purpose, ``$ref`` untouched;
+    ``divergences``: for ``kibana``, the decisions whose recorded behaviour counts (None: all)."""
     if purpose == "document":
         return copy.deepcopy(root)
     if purpose == "response":
@@ -362,19 +406,19 @@ def schema_for(root: dict[str, Any], purpose: str) -> dict[str, Any]:
     if purpose == "request-negative":
         return _loosen_object_unions(_strip(reconcile(root, purpose), Context(), STATED))
     if purpose == "kibana":
-        diverged = _diverge(root)
+        diverged = _diverge(root, divergences)
         return _strip(diverged, Context(), STATED) if isinstance(diverged, dict) else diverged
     if purpose == "request-positive":
         return _clean(reconcile(root, purpose))  # pinning needs the examples: see positive_request_schema
     raise ValueError(f"unknown purpose {purpose!r}; purposes are {', '.join(PURPOSES)}")
 
 
-def file_for(raw: dict[str, Any], purpose: str) -> dict[str, Any]:
-    """A copy of a whole schema file with every root transformed for ``purpose``."""
+def file_for(raw: dict[str, Any], purpose: str, divergences: frozenset[str] | None = None) -> dict[str, Any]:
+    """A copy of a whole schema file with every root transformed for ``purpose`` (see :func:`schema_for`)."""
     out = copy.deepcopy(raw)
-    out["$defs"] = {name: schema_for(schema, purpose) if isinstance(schema, dict) else schema for name, schema in raw["$defs"].items()}
+    out["$defs"] = {name: schema_for(schema, purpose, divergences) if isinstance(schema, dict) else schema for name, schema in raw["$defs"].items()}
     for param, original in zip(out["parameters"], raw["parameters"], strict=True):
-        param["schema"] = schema_for(original["schema"], purpose)
+        param["schema"] = schema_for(original["schema"], purpose, divergences)
     return out
 
 

@@ -26,10 +26,13 @@ SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-auth
 # Fields whose value a target issues as a secret (a new API key, a token), whatever its value.
 SECRET_FIELDS = ("api_key", "encoded", "password", "secret", "token", "access_token", "refresh_token", "service_token")
 MIN_SECRET_LENGTH = 3
-_AUTH_VALUE = re.compile(r"(?i)\b(authorization\s*[:=]\s*[\"']?|Basic\s+|ApiKey\s+|Bearer\s+)([A-Za-z0-9+/=._:~-]{6,})")
+# "Authorization: Bearer X" keeps its scheme and loses X (the scheme alone is no secret).
+_AUTH_VALUE = re.compile(r"(?i)\b(authorization\s*[:=]\s*[\"']?(?:(?:Basic|ApiKey|Bearer)\s+)?|Basic\s+|ApiKey\s+|Bearer\s+)([A-Za-z0-9+/=._:~-]{6,})")
 _USERINFO = re.compile(r"(?i)(https?://)[^/@\s\"'<>]+@")
 # Query parameters that carry credentials (the rest of a query is what a reproduction needs).
-_SECRET_QUERY = re.compile(r"(?i)([?&;][\w.-]*(?:pass|token|secret|auth|key|sig|session|credential)[\w.-]*=)[^&#;\s\"'<>]*")
+_SECRET_NAME = r"[\w.-]*(?:pass|token|secret|auth|key|sig|session|credential)[\w.-]*"
+_SECRET_QUERY = re.compile(r"(?i)([?&;]" + _SECRET_NAME + r"=)[^&#;\s\"'<>]*")
+_SECRET_PARAMETER = re.compile(r"(?i)" + _SECRET_NAME)
 _SECRET_FIELD = re.compile(r'(?i)((?:\\?")(?:' + "|".join(SECRET_FIELDS) + r')(?:\\?")\s*:\s*)(\\?")(?:[^"\\]|\\.)*?(\\?")')
 # Where a match of each pattern can start, as (lower-case word, offsets before it): every match of
 # _AUTH_VALUE starts at one of its words, of _SECRET_FIELD one or two characters before one (the quote,
@@ -90,7 +93,7 @@ class Redactor:
 
     def add(self, secret: str | None) -> None:
         """A secret, with its encodings; an API key given as ``id:key`` or encoded also adds its halves."""
-        if not secret or len(secret) < MIN_SECRET_LENGTH:
+        if not secret or len(secret) < MIN_SECRET_LENGTH or secret in self._known:  # a known one: nothing to do (traffic repeats them)
             return
         forms = _encodings(secret)
         plain = _decoded_api_key(secret) or secret
@@ -219,6 +222,16 @@ def _sub_at(pattern: re.Pattern[str], text: str, lower: str | None, starts: tupl
         return text, lower
     text = "".join(parts) + text[end:]
     return text, _folded(text)
+
+
+def redact_query(text: str) -> str:
+    """The values of credential-like query parameters in every URL of ``text`` replaced (no secret needs to be known)."""
+    return _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def is_secret_parameter(name: str) -> bool:
+    """A query parameter whose value is a credential (``token``, ``apikey``, ``password``...), as in a URL's redaction."""
+    return _SECRET_PARAMETER.fullmatch(name) is not None
 
 
 def _basic_credentials(token: str) -> tuple[str, str] | None:

@@ -29,14 +29,16 @@ from .contract import check_response, envelope_problems, is_json_media_type, med
 from .mock.pipeline import AVAILABLE_VERSIONS, SAFE_METHODS, VERSION_FORMAT, parse_json
 from .mock.validation import coerce_query_value
 from .redaction import Redactor
-from .report.artifacts import write_reports
+from .report import junit
+from .report.artifacts import JUNIT_FILE, write_reports, write_text
 from .report.exchanges import exchange_dict
 from .report.results import TestRecord, build_results
 from .suite.observed import Coverage, operation_path
 from .transport import Exchange
 
 AUTH_SCHEMES = ("basic", "apikey", "bearer")
-MAX_FAILED_RECORDS = 2000
+MAX_FAILED_RECORDS = 2000  # failure and error records with their exchange (memory stays bounded on endless traffic)
+MAX_FINDINGS = 10_000  # findings listed in results.json; the counts stay exact past it
 CLIENT, SERVER = "client", "server"
 
 
@@ -235,29 +237,48 @@ class TrafficReport:
         self.failed: list[TestRecord] = []
         self.findings: list[dict[str, Any]] = []
 
-    def add(self, exchange: Exchange, index: int) -> list[Violation]:
+    def add(self, exchange: Exchange, index: int | None) -> list[Violation]:
+        """Judge one exchange; ``index`` is its entry in the HAR file (None: the file did not keep it)."""
         self.counts["entries"] += 1
         op, violations = check_exchange(exchange)
+        request = f"{exchange.method} {urlsplit(exchange.url).path}"
+        where = f"entry {index}" if index is not None else "an exchange past the HAR file's cap"
+        if exchange.status is None:  # no answer (a transport problem): the server side could not be judged
+            self.counts["transport"] += 1
+            self._keep(
+                TestRecord(
+                    f"{where}: {request} [no answer]", "TRAFFIC-TRANSPORT", "scenarios", "The server's answer could not be judged: none came",
+                    [op.id] if op else [], outcome="error", error_kind="transport", summary=f"no answer: {exchange.error or 'none recorded'}",
+                ),
+                exchange, index,
+            )
         if op is None:
             self.counts["unchecked"] += 1
             return []
         self.counts["checked"] += 1
         self.coverage.observe(exchange)
-        if not violations:
+        if not violations and exchange.status is not None:
             self.passed[op.id] += 1
         for v in violations:
             self.counts[v.party] += 1
-            finding = {"entry": index, "har_id": exchange.har_id, "operation": op.id, "request": f"{exchange.method} {urlsplit(exchange.url).path}", **asdict(v)}
-            self.findings.append(finding)
-            if len(self.failed) < MAX_FAILED_RECORDS:
-                record = TestRecord(
-                    f"entry {index}: {exchange.method} {urlsplit(exchange.url).path} [{v.party}: {v.check}]", f"TRAFFIC-{v.party.upper()}-{v.check.upper()}",
-                    v.category, f"The {v.party} broke the contract: {v.documented}", [op.id], outcome="failed",
-                    summary=f"{v.party.upper()} broke the contract: {v.summary}", received=v.received, documented=v.documented,
-                )
-                record.exchanges = [{**exchange_dict(exchange), "har_entry": index}]
-                self.failed.append(record)
+            if len(self.findings) < MAX_FINDINGS:
+                self.findings.append({"entry": index, "har_id": exchange.har_id, "operation": op.id, "request": request, **asdict(v)})
+            record = TestRecord(
+                f"{where}: {request} [{v.party}: {v.check}]", f"TRAFFIC-{v.party.upper()}-{v.check.upper()}",
+                v.category, f"The {v.party} broke the contract: {v.documented}", [op.id], outcome="failed",
+                summary=f"{v.party.upper()} broke the contract: {v.summary}", received=v.received, documented=v.documented,
+            )
+            self._keep(record, exchange, index)
         return violations
+
+    def _keep(self, record: TestRecord, exchange: Exchange, index: int | None) -> None:
+        if len(self.failed) < MAX_FAILED_RECORDS:
+            record.exchanges = [{**exchange_dict(exchange), "har_entry": index}]
+            self.failed.append(record)
+
+    @property
+    def violations(self) -> int:
+        return self.counts[CLIENT] + self.counts[SERVER]
 
     def results(self) -> dict[str, Any]:
         passed = [
@@ -271,30 +292,46 @@ class TrafficReport:
             "started_epoch": self.started, "duration_s": round(time.time() - self.started, 2),
         }
         results = build_results(self.failed + passed, self.coverage.as_dict(), info)
-        results["verdict"] = "not conformant" if self.findings else ("conformant" if self.counts["checked"] else "incomplete")
+        # Violations fail; an exchange without an answer, or no exchange of the 17 operations, leaves it incomplete.
+        results["verdict"] = "not conformant" if self.violations else ("conformant" if self.counts["checked"] and not self.counts["transport"] else "incomplete")
         results["traffic"] = {
             "source": self.source,
             "entries": self.counts["entries"], "checked": self.counts["checked"], "unchecked": self.counts["unchecked"],
+            "without_answer": self.counts["transport"],
             "violations": {"client": self.counts[CLIENT], "server": self.counts[SERVER]},
             "findings": self.findings,
+            "findings_not_listed": self.violations - len(self.findings),
         }
         return results
 
     def summary(self) -> str:
         c = self.counts
-        return f"{c['entries']} exchanges, {c['checked']} checked, {c['unchecked']} unchecked (not one of the 17 operations): {c[CLIENT]} client violations, {c[SERVER]} server violations"
+        lost = f", {c['transport']} without an answer (transport problems, not violations)" if c["transport"] else ""
+        return f"{c['entries']} exchanges, {c['checked']} checked, {c['unchecked']} unchecked (not one of the 17 operations){lost}: {c[CLIENT]} client violations, {c[SERVER]} server violations"
 
-    def write(self, report_dir: Path, redactor: Redactor) -> list[str]:
-        return write_reports(self.results(), report_dir, redactor)
+    def write(self, report_dir: Path, redactor: Redactor) -> tuple[dict[str, Any], list[str]]:
+        """``results.json``, ``index.html`` and ``junit.xml``: (the results, the problems writing them)."""
+        results = self.results()
+        problems = write_reports(results, report_dir, redactor)
+        try:
+            write_text(report_dir / JUNIT_FILE, junit.render(results), redactor)
+        except OSError as exc:
+            problems.append(f"cannot write {report_dir / JUNIT_FILE}: {exc.strerror or exc}")
+        return results, problems
 
 
-def check_har(path: Path, report_dir: Path) -> tuple[TrafficReport, list[str]]:
+def learn_secrets(redactor: Redactor, exchange: Exchange) -> None:
+    """What an exchange carries that no report may show: its credential headers and cookies (before anything is written)."""
+    redactor.learn_headers(exchange.request_headers)
+    redactor.learn_headers(exchange.response_headers)
+
+
+def check_har(path: Path, report_dir: Path) -> tuple[TrafficReport, dict[str, Any], list[str]]:
     entries = read_har(path)
     exchanges = [exchange_of(entry, i) for i, entry in enumerate(entries)]  # the whole file is read before any verdict
     report = TrafficReport(str(path))
     redactor = Redactor()
     for index, exchange in enumerate(exchanges):
-        redactor.learn_headers(exchange.request_headers)
-        redactor.learn_headers(exchange.response_headers)
+        learn_secrets(redactor, exchange)
         report.add(exchange, index)
-    return report, report.write(report_dir, redactor)
+    return report, *report.write(report_dir, redactor)

@@ -85,12 +85,60 @@ def test_update_writes_one_entry_per_requirement_and_operation_to_review() -> No
     assert all(e["reason"].startswith("TODO") and e["expires"] == "2027-03-02" for e in entries)
 
 
-def test_every_flavour_entry_has_a_reason() -> None:
-    for flavour in yaml.safe_load((suites_dir() / "flavours.yaml").read_text()):
-        skips, divergences = load_flavour(suites_dir() / "flavours.yaml", flavour)
-        assert all(e.reason for e in skips + divergences)
+def test_every_flavour_entry_has_a_reason_evidence_and_an_expiry() -> None:
+    for name in yaml.safe_load((suites_dir() / "flavours.yaml").read_text()):
+        skips, divergences = load_flavour(suites_dir() / "flavours.yaml", name)
+        assert all(e.reason and (e.evidence or e.link) and e.expires for e in skips + divergences)
     with pytest.raises(BaselineError, match="unknown flavour 'cloudy'"):
         load_flavour(suites_dir() / "flavours.yaml", "cloudy")
+
+
+EVIDENCE = "  evidence:\n    - {repo: elastic/kibana, path: config/serverless.yml, commit: 1e042cad813f0081539b1331c351bdfc4a8db5cb, facts: f}\n"
+FLAVOUR_ENTRY = "- requirement: A\n  operation: put-fleet-settings\n  reason: r\n  expires: 2027-12-02\n"
+
+
+def flavour(tmp_path: Path, entry: str) -> Path:
+    path = tmp_path / "flavours.yaml"
+    path.write_text("cloud:\n" + "".join(f"  {line}\n" for line in entry.splitlines()))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (FLAVOUR_ENTRY, "a known divergence needs its evidence (repo, path, commit, facts) or a link"),
+        (FLAVOUR_ENTRY.replace("  expires: 2027-12-02\n", "") + EVIDENCE, "'expires' (YYYY-MM-DD) is missing"),
+        (FLAVOUR_ENTRY + "  link: http://example.com/x\n", "'link' is an https:// address"),
+        (FLAVOUR_ENTRY + "  evidence: [{repo: elastic/kibana, path: p, commit: abc, facts: f}]\n", "an 'evidence' commit is 40 hexadecimal digits"),
+        (FLAVOUR_ENTRY + "  evidence: [{repo: elastic/kibana, path: p}]\n", "an 'evidence' item has exactly repo, path, commit, facts (missing commit)"),
+        (FLAVOUR_ENTRY + EVIDENCE + "  since: latest\n", "'since' is not a Kibana version (such as 9.1.0): 'latest'"),
+        (FLAVOUR_ENTRY + EVIDENCE + "  since: 9.2\n  until: 9.1\n", "'until' 9.1 is not after 'since' 9.2: the range holds no version"),
+    ],
+    ids=["no-evidence", "no-expires", "http-link", "short-commit", "evidence-incomplete", "since-word", "empty-range"],
+)
+def test_bad_flavour_divergences_are_explained(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(BaselineError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_flavour(flavour(tmp_path, text), "cloud")
+
+
+def test_a_flavour_divergence_applies_only_in_its_range_and_before_it_expires(tmp_path: Path) -> None:
+    (_, [entry]) = load_flavour(flavour(tmp_path, FLAVOUR_ENTRY + EVIDENCE + "  since: 9.1\n  until: 9.3\n"), "cloud")
+    assert (entry.since, entry.until, entry.expires) == ("9.1", "9.3", dt.date(2027, 12, 2))
+    for version, today, why in [
+        ("9.2.0", TODAY, None),
+        (None, TODAY, None),
+        ("9.0.1", TODAY, "observed since Kibana 9.1; the target is 9.0.1"),
+        ("9.3.0", TODAY, "observed until Kibana 9.3 (exclusive); the target is 9.3.0"),
+        ("9.2.0", dt.date(2027, 12, 3), "expired on 2027-12-02"),
+    ]:
+        records = [record("A", "failed")]
+        outcome = apply(records, [entry], today, version)
+        assert not outcome.fails_gate  # a flavour's divergence, expired or not, never fails the gate by itself
+        if why is None:
+            assert records[0].outcome == "baselined" and outcome.applied[0]["since"] == "9.1" and not outcome.not_applied
+        else:
+            assert records[0].outcome == "failed" and not outcome.applied  # judged strictly
+            assert outcome.not_applied[0]["why"].startswith(why) and outcome.not_applied[0]["expires"] == "2027-12-02"
 
 
 def _run(tmp_path: Path, *args: str, area: str = "logstash") -> subprocess.CompletedProcess[str]:

@@ -3,17 +3,25 @@
 A baseline is a YAML list of entries ``{requirement, operation?, reason, expires}``. A failure
 an entry covers does not fail the gate but stays in the report; an expired entry fails the
 gate; an entry whose checks all pass now is reported as fixed.
+
+A flavour entry (``suites/flavours.yaml``) is a known divergence: besides the requirement, reason
+and effect it carries its evidence (``evidence`` in Kibana's or Elastic's sources, or a ``link``),
+``expires``, and the Kibana versions it is observed in (``since``, ``until``, when known). Expired,
+or out of the target's version range, it is not applied (its tests run and are judged strictly)
+and the report lists it as not applied with the reason; it does not fail the gate by itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ..versions import not_accepted, version_key
 from .results import TestRecord
 
 DEFAULT_REVIEW_DAYS = 90
@@ -30,6 +38,10 @@ class Entry:
     operation: str | None = None
     expires: dt.date | None = None
     source: str = "baseline"
+    since: str | None = None
+    until: str | None = None
+    evidence: tuple[dict[str, str], ...] = ()
+    link: str | None = None
 
     def covers(self, record: TestRecord) -> bool:
         if self.requirement != "*" and self.requirement != record.requirement:
@@ -39,20 +51,36 @@ class Entry:
     def expired(self, today: dt.date) -> bool:
         return self.expires is not None and self.expires < today
 
+    def refusal(self, version: str | None, today: dt.date) -> str | None:
+        """Why a flavour's divergence does not apply to a target of ``version`` on ``today`` (None: it does)."""
+        return not_accepted(version, self.since, self.until, self.expires, today)
+
     def as_yaml(self) -> dict[str, Any]:
         entry: dict[str, Any] = {"requirement": self.requirement}
         if self.operation:
             entry["operation"] = self.operation
         entry["reason"] = self.reason
+        for key in ("since", "until"):
+            if getattr(self, key):
+                entry[key] = getattr(self, key)
         if self.expires:
             entry["expires"] = self.expires.isoformat()
+        if self.evidence:
+            entry["evidence"] = [dict(e) for e in self.evidence]
+        if self.link:
+            entry["link"] = self.link
         return entry
 
 
-def _entry(raw: Any, where: str, *, needs_expiry: bool, source: str) -> Entry:
+BASELINE_KEYS = {"requirement", "operation", "reason", "expires"}
+FLAVOUR_KEYS = BASELINE_KEYS | {"effect", "since", "until", "evidence", "link"}
+EVIDENCE_KEYS = ("repo", "path", "commit", "facts")
+
+
+def _entry(raw: Any, where: str, *, flavour: bool, source: str) -> Entry:
     if not isinstance(raw, dict):
-        raise BaselineError(f"{where}: an entry is a mapping with requirement, reason{', expires' if needs_expiry else ''}")
-    unknown = set(raw) - {"requirement", "operation", "reason", "expires", "effect"}
+        raise BaselineError(f"{where}: an entry is a mapping with requirement, reason, expires{', evidence or link' if flavour else ''}")
+    unknown = set(raw) - (FLAVOUR_KEYS if flavour else BASELINE_KEYS)
     if unknown:
         raise BaselineError(f"{where}: unknown key {sorted(unknown)[0]!r}")
     requirement, reason = raw.get("requirement"), raw.get("reason")
@@ -68,12 +96,44 @@ def _entry(raw: Any, where: str, *, needs_expiry: bool, source: str) -> Entry:
             expires = dt.date.fromisoformat(expires)
         except ValueError:
             raise BaselineError(f"{where}: 'expires' is not a date (YYYY-MM-DD): {expires!r}") from None
-    if needs_expiry and not isinstance(expires, dt.date):
+    if not isinstance(expires, dt.date):
         raise BaselineError(f"{where}: 'expires' (YYYY-MM-DD) is missing: every accepted deviation has an end date")
     operation = raw.get("operation")
     if operation is not None and not isinstance(operation, str):
         raise BaselineError(f"{where}: 'operation' is an operation id")
-    return Entry(requirement.strip(), reason.strip(), operation, expires if isinstance(expires, dt.date) else None, source)
+    entry = Entry(requirement.strip(), reason.strip(), operation, expires, source)
+    return _divergence(raw, where, entry) if flavour else entry
+
+
+def _divergence(raw: dict[str, Any], where: str, entry: Entry) -> Entry:
+    """A flavour entry's evidence and version range."""
+    versions = {}
+    for key in ("since", "until"):
+        value = raw.get(key)
+        if value is not None:
+            value = str(value)  # YAML reads 9.1 as a number
+            if version_key(value) is None:
+                raise BaselineError(f"{where}: '{key}' is not a Kibana version (such as 9.1.0): {raw[key]!r}")
+            versions[key] = value
+    if "since" in versions and "until" in versions and version_key(versions["until"]) <= version_key(versions["since"]):  # type: ignore[operator]
+        raise BaselineError(f"{where}: 'until' {versions['until']} is not after 'since' {versions['since']}: the range holds no version")
+    evidence = raw.get("evidence") or []
+    if not isinstance(evidence, list) or not all(isinstance(e, dict) for e in evidence):
+        raise BaselineError(f"{where}: 'evidence' is a list of {{{', '.join(EVIDENCE_KEYS)}}}")
+    for item in evidence:
+        missing = [k for k in EVIDENCE_KEYS if not isinstance(item.get(k), str) or not item[k].strip()]
+        if missing or set(item) - set(EVIDENCE_KEYS):
+            raise BaselineError(f"{where}: an 'evidence' item has exactly {', '.join(EVIDENCE_KEYS)} ({'missing ' + missing[0] if missing else 'unknown keys'})")
+        if not re.fullmatch(r"[0-9a-f]{40}", item["commit"]):
+            raise BaselineError(f"{where}: an 'evidence' commit is 40 hexadecimal digits, got {item['commit']!r}")
+    link = raw.get("link")
+    if link is not None and (not isinstance(link, str) or not link.startswith("https://")):
+        raise BaselineError(f"{where}: 'link' is an https:// address")
+    if not evidence and not link:
+        raise BaselineError(f"{where}: a known divergence needs its evidence (repo, path, commit, facts) or a link")
+    return Entry(
+        entry.requirement, entry.reason, entry.operation, entry.expires, entry.source, versions.get("since"), versions.get("until"), tuple(evidence), link
+    )
 
 
 def load_baseline(path: Path) -> list[Entry]:
@@ -87,7 +147,7 @@ def load_baseline(path: Path) -> list[Entry]:
         return []
     if not isinstance(data, list):
         raise BaselineError(f"{path}: a baseline is a YAML list of entries")
-    return [_entry(raw, f"{path} entry {i + 1}", needs_expiry=True, source="baseline") for i, raw in enumerate(data)]
+    return [_entry(raw, f"{path} entry {i + 1}", flavour=False, source="baseline") for i, raw in enumerate(data)]
 
 
 def load_flavour(path: Path, flavour: str) -> tuple[list[Entry], list[Entry]]:
@@ -97,7 +157,7 @@ def load_flavour(path: Path, flavour: str) -> tuple[list[Entry], list[Entry]]:
         raise BaselineError(f"--target-flavour: unknown flavour {flavour!r}; flavours are {', '.join(sorted(data))}")
     skips, divergences = [], []
     for i, raw in enumerate(data[flavour] or []):
-        entry = _entry(raw, f"{path} {flavour} entry {i + 1}", needs_expiry=False, source=f"flavour {flavour}")
+        entry = _entry(raw, f"{path} {flavour} entry {i + 1}", flavour=True, source=f"flavour {flavour}")
         (skips if raw.get("effect") == "skip" else divergences).append(entry)
     return skips, divergences
 
@@ -121,25 +181,31 @@ class BaselineOutcome:
     applied: list[dict[str, Any]]
     expired: list[dict[str, Any]]
     fixed: list[dict[str, Any]]
+    not_applied: list[dict[str, Any]] = field(default_factory=list)  # flavour divergences expired or out of the target's versions
 
     @property
     def fails_gate(self) -> bool:
         return bool(self.expired)
 
 
-def apply(records: list[TestRecord], entries: list[Entry], today: dt.date | None = None) -> BaselineOutcome:
-    """Mark covered failures as baselined; find expired and fixed entries."""
+def apply(records: list[TestRecord], entries: list[Entry], today: dt.date | None = None, version: str | None = None) -> BaselineOutcome:
+    """Mark covered failures as baselined; find expired and fixed entries, and the flavour's divergences
+    that do not apply to a target of ``version`` (expired, or observed in other versions)."""
     today = today or dt.date.today()
     outcome = BaselineOutcome([], [], [])
     for entry in entries:
         covered = [r for r in records if entry.covers(r)]
-        if entry.expired(today):
+        if entry.source == "baseline" and entry.expired(today):
             outcome.expired.append(entry.as_yaml())
+            continue
+        refusal = entry.refusal(version, today) if entry.source != "baseline" else None
+        if refusal:
+            outcome.not_applied.append(entry.as_yaml() | {"why": refusal})
             continue
         failing = [r for r in covered if r.outcome in ("failed", "error")]
         for record in failing:
             record.outcome = "baselined"
-            record.baseline_reason = f"{entry.reason} ({entry.source}{', until ' + entry.expires.isoformat() if entry.expires else ''})"
+            record.baseline_reason = f"{entry.reason} ({entry.source}{', expires ' + entry.expires.isoformat() if entry.expires else ''})"
         if failing:
             outcome.applied.append(entry.as_yaml() | {"tests": [r.nodeid for r in failing]})
         elif covered and all(r.outcome == "passed" for r in covered) and entry.source == "baseline":

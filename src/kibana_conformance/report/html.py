@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .html_assets import CSS, JS
+from .html_divergences import divergences_section, versions
 from .html_findings import findings_section, op_label
 from .html_model import FAILING, Model, build_model, esc, fmt_date, fmt_duration
 from .html_sections import authorization_section, checks_section, coverage_section, footprint_section, matrix_section
@@ -39,6 +40,7 @@ def render(results: dict[str, Any]) -> str:
             '<main class="wrap">',
             matrix_section(model),
             findings_section(model),
+            divergences_section(results),
             coverage_section(model),
             footprint_section(results),
             authorization_section(results),
@@ -157,7 +159,7 @@ def _baseline(results: dict[str, Any]) -> str:
     baseline = results.get("baseline")
     if not baseline:
         return ""
-    applied, expired, fixed = (baseline.get(k) or [] for k in ("applied", "expired", "fixed"))
+    applied, expired, fixed, not_applied = (baseline.get(k) or [] for k in ("applied", "expired", "fixed", "not_applied"))
     facts = []
     if baseline.get("file"):
         facts.append(f"baseline <code>{esc(baseline['file'])}</code>")
@@ -168,6 +170,10 @@ def _baseline(results: dict[str, Any]) -> str:
     if expired:
         out.append('<p class="bl-expired"><strong>Expired entries (they fail the verdict):</strong></p><ul class="bl-list">')
         out.extend(f"<li>{_entry(e)}</li>" for e in expired)
+        out.append("</ul>")
+    if not_applied:
+        out.append('<p class="bl-expired"><strong>Flavour divergences not applied (their tests are judged strictly):</strong></p><ul class="bl-list">')
+        out.extend(f"<li>{_entry(e)}: {esc(e.get('why'))}</li>" for e in not_applied)
         out.append("</ul>")
     if fixed:
         out.append('<p class="bl-fixed"><strong>Fixed: these entries now pass and can be removed:</strong></p><ul class="bl-list">')
@@ -180,7 +186,8 @@ def _baseline(results: dict[str, Any]) -> str:
 def _entry(entry: dict[str, Any]) -> str:
     operation = f" on <code>{esc(entry['operation'])}</code>" if entry.get("operation") else ""
     expires = f" (expires {esc(entry['expires'])})" if entry.get("expires") else ""
-    return f"<code>{esc(entry.get('requirement'))}</code>{operation}: {esc(entry.get('reason'))}{expires}"
+    observed = f" (observed in Kibana {esc(versions(entry))})" if entry.get("since") or entry.get("until") else ""
+    return f"<code>{esc(entry.get('requirement'))}</code>{operation}: {esc(entry.get('reason'))}{observed}{expires}"
 
 
 def _toolbar(model: Model) -> str:
@@ -195,7 +202,7 @@ def _toolbar(model: Model) -> str:
     return (
         '<div class="toolbar" id="toolbar"><div class="wrap toolbar-in">'
         '<nav class="jump" aria-label="Sections"><a href="#matrix">Matrix</a><a href="#failures">Failures</a>'
-        '<a href="#coverage">Coverage</a><a href="#checks">All checks</a></nav>'
+        '<a href="#divergences">Divergences</a><a href="#coverage">Coverage</a><a href="#checks">All checks</a></nav>'
         '<div class="filters js-only" role="search" aria-label="Filters" hidden>'
         '<label for="f-area">Area</label><select id="f-area"><option value="">All areas</option>'
         f"{areas}</select>"

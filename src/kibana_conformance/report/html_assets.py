@@ -152,6 +152,9 @@ pre.curl{background:#17202b;color:#e6edf3;border-color:#17202b}
 .fmeta{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12px;color:var(--muted);margin-bottom:0}
 .fmeta code{font-size:11.5px;overflow-wrap:anywhere}
 .coverage{table-layout:fixed}
+.b-divergent{background:var(--a-bg);color:var(--a-fg);border-color:var(--a-bd)}
+.divs{font-size:13px}.divs th,.divs td{border-bottom:1px solid #e8ecf1;padding:6px;vertical-align:top;text-align:left;overflow-wrap:anywhere}
+.divs thead th{font-size:12px;color:var(--muted);border-bottom:2px solid var(--line)}.div-refused{background:var(--r-bg)}
 .coverage th,.coverage td{border-bottom:1px solid #e8ecf1;padding:6px;vertical-align:top;text-align:left}
 .coverage thead th{font-size:12px;color:var(--muted);border-bottom:2px solid var(--line)}
 .chips{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:4px}

@@ -9,9 +9,11 @@ could not judge: a transport failure after retries, or an exception of its own),
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,6 +127,21 @@ def per_operation(records: list[TestRecord]) -> dict[str, dict[str, int]]:
     return {op: {k: counts.get(k, 0) for k in OUTCOMES} for op, counts in sorted(table.items())}
 
 
+def known_divergences(catalog: Catalog, records: list[TestRecord], version: str | None, today: dt.date, skipped: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Every known divergence the schemas record for the operations of the run (not those ``skipped``), whether
+    the run accepts it for a target of ``version`` on ``today`` (``why`` not: expired, or observed in other
+    versions), the tests it left divergent, and the failed tests that showed it while it was not accepted."""
+    out = []
+    for op in (op for op in catalog if op.id not in set(skipped)):
+        for divergence in op.known_divergences:
+            why = divergence.refusal(version, today)
+            met = [r.nodeid for r in records if any((d.get("operation"), d.get("decision")) == (op.id, divergence.decision) for d in r.divergences)]
+            shown = f"known divergence {divergence.decision}"
+            judged = [r.nodeid for r in records if r.outcome == "failed" and any(shown in (text or "") for text in (r.summary, r.received, r.failure_text))]
+            out.append(divergence.as_dict() | {"accepted": why is None, "why": why, "tests": sorted(met), "failed_tests": sorted(judged)})
+    return out
+
+
 def build_results(
     records: list[TestRecord],
     coverage: dict[str, Any],
@@ -133,8 +150,10 @@ def build_results(
     stopped: str | None = None,
     not_selected: dict[str, str] | None = None,
     min_coverage: float | None = None,
+    today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """``not_selected``: the operations the run did not test, with why; ``min_coverage``: the gate (percent)."""
+    """``not_selected``: the operations the run did not test, with why; ``min_coverage``: the gate (percent);
+    ``today``: the day the known divergences' expiry is judged on (None: the current date)."""
     catalog = load_catalog()
     counts = Counter(r.outcome for r in records)
     counts["fixed"] = len((baseline or {}).get("fixed", []))
@@ -155,4 +174,5 @@ def build_results(
         "coverage": coverage,
         "coverage_summary": summary,
         "baseline": baseline,
+        "known_divergences": known_divergences(catalog, records, (run.get("target") or {}).get("kibana_version"), today or dt.date.today(), not_selected or {}),
     }

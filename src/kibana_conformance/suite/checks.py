@@ -13,8 +13,9 @@ from typing import Any
 from schemathesis import Case, CheckContext, Response
 
 from ..catalog import API_VERSION, Operation, load_catalog
-from ..contract import check_response, envelope_problems, is_json_media_type
+from ..contract import envelope_problems, is_json_media_type
 from ..findings import ApiVersionHeaderFailure, ErrorEnvelopeFailure, JsonContentTypeFailure, ResponseSchemaFailure, UndocumentedMethodFailure
+from .observed import judge_response
 
 
 def operation_of(case: Case) -> Operation:
@@ -106,12 +107,7 @@ def documented_response_schema(ctx: CheckContext, response: Response, case: Case
     if (response.request.method or "").upper() != case.operation.method.upper():
         return None  # an undocumented method's answer has no documented body
     op = operation_of(case)
-    verdict = check_response(op, response.status_code, _header(response, "content-type"), response.content)
-    if verdict.divergences:
-        notes = getattr(case.operation.schema, "kct_divergences", None)
-        if notes is not None:
-            for divergence in verdict.divergences:
-                notes.note(op.id, divergence["divergence"], divergence["evidence"])
+    verdict = judge_response(op, response.status_code, _header(response, "content-type"), response.content, getattr(case.operation.schema, "kct_divergences", None))
     if verdict.problems:
         raise ResponseSchemaFailure(
             f"{response.status_code} body does not match the documented schema",

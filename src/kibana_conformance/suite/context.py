@@ -57,7 +57,7 @@ class RunContext:
     def __post_init__(self) -> None:
         rate = self.settings.rate_limit
         self.wire = Wire(timeout=self.settings.timeout, verify=self.settings.verify, rate=rate / self.workers if rate else None)
-        self.divergences = Divergences()
+        self.divergences = Divergences(lambda: self.kibana_version)
         self.target = Target(self.settings, self.base_url, self.wire, self.resources, self.divergences)
         catalog = load_catalog()
         self.coverage = Coverage(catalog)

@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from ..catalog import Operation
-from ..contract import check_response, envelope_problems, response_problems
+from ..contract import DivergencePolicy, envelope_problems, response_problems
 from ..findings import ConformanceFailure, MalformedResponse
+from .observed import judge_response
 
 __all__ = [
     "ConformanceFailure",
@@ -98,12 +99,7 @@ def expect_conforms(op: Operation, response: httpx.Response) -> None:
     A response that breaks the document but shows Kibana's recorded behaviour is noted as a
     known divergence (it reaches the report through the run's observations), not failed.
     """
-    verdict = check_response(op, response.status_code, response.headers.get("content-type"), response.content)
-    if verdict.divergences:
-        notes = response.extensions.get("kct_divergences")
-        if notes is not None:
-            for divergence in verdict.divergences:
-                notes.note(op.id, divergence["divergence"], divergence["evidence"])
+    verdict = judge_response(op, response.status_code, response.headers.get("content-type"), response.content, response.extensions.get("kct_divergences"))
     if verdict.problems:
         raise ConformanceFailure(
             f"{describe(response)} answered {response.status_code} with a response the schema does not allow",
@@ -119,12 +115,21 @@ def shows_kibana_behaviour(op: Operation, response: httpx.Response) -> bool:
 
 def known_divergence(op: Operation, decision_id: str, seen: Any) -> None:
     """The target shows Kibana's own behaviour where the document says otherwise, as the schema's decision
-    ``decision_id`` records (with its evidence): noted for the report (the test ends *divergent*), never failed.
+    ``decision_id`` records (with its evidence): noted for the report (the test ends *divergent*), not failed,
+    as long as the run accepts the divergence (the target's version is in its range, it has not expired);
+    otherwise the behaviour is judged strictly: failed, saying why the divergence is not accepted.
     ``seen`` is the response that showed it, or the target."""
-    decision = op.decision(decision_id)
+    divergence = op.known_divergence(decision_id)
     notes = seen.extensions.get("kct_divergences") if isinstance(seen, httpx.Response) else getattr(seen, "divergences", None)
+    refusal = (notes.policy if notes is not None else DivergencePolicy()).refusal(divergence)
+    if refusal:
+        raise ConformanceFailure(
+            f"{op.id} shows Kibana's known divergence {decision_id}, which is not accepted: {refusal}",
+            f"Kibana's recorded behaviour: {divergence.summary}",
+            op.decision(decision_id)["subject"],
+        )
     if notes is not None:
-        notes.note(op.id, decision["divergence"], decision.get("evidence", []))
+        notes.note(divergence)
 
 
 def expect_envelope(op: Operation, response: httpx.Response, status: int, message: str | None = None, *, with_run_credentials: bool = True) -> None:

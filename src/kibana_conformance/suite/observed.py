@@ -5,14 +5,17 @@ the checks; merged across pytest-xdist workers.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ..catalog import Catalog
+from ..catalog import Catalog, KnownDivergence, Operation
+from ..contract import DivergencePolicy, ResponseVerdict, check_response
 from ..transport import Exchange
 
 
@@ -88,22 +91,38 @@ def _body_fields(exchange: Exchange) -> list[str]:
 
 
 class Divergences:
-    """Known divergences (Kibana's recorded behaviour where the document says otherwise) met by the running test, per thread."""
+    """Known divergences (Kibana's recorded behaviour where the document says otherwise) met by the running test, per thread,
+    and which of them the run accepts (``version`` gives the target's Kibana version once the preflight has read it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, version: Callable[[], str | None] = lambda: None, today: dt.date | None = None) -> None:
+        self._version = version
+        self.today = today
         self._local = threading.local()
+
+    @property
+    def policy(self) -> DivergencePolicy:
+        return DivergencePolicy(self._version(), self.today)
 
     def start(self) -> None:
         self._local.items = []
 
-    def note(self, operation: str, summary: str, evidence: list[dict[str, Any]]) -> None:
+    def note(self, divergence: KnownDivergence) -> None:
         items = getattr(self._local, "items", None)
         if items is None:
             items = self._local.items = []
-        if all(existing["summary"] != summary for existing in items):
-            items.append({"operation": operation, "summary": summary, "evidence": evidence})
+        if all((existing["operation"], existing["decision"]) != (divergence.operation, divergence.decision) for existing in items):
+            items.append(divergence.as_dict())
 
     def take(self) -> list[dict[str, Any]]:
         items = getattr(self._local, "items", [])
         self._local.items = []
         return items
+
+
+def judge_response(op: Operation, status: int, content_type: str | None, content: bytes, notes: Divergences | None) -> ResponseVerdict:
+    """:func:`contract.check_response` with the run's divergence policy; the accepted divergences the answer shows are noted."""
+    verdict = check_response(op, status, content_type, content, notes.policy if notes is not None else None)
+    if notes is not None:
+        for divergence in verdict.divergences:
+            notes.note(divergence)
+    return verdict

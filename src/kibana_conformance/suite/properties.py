@@ -19,6 +19,7 @@ import pytest
 from ..catalog import load_catalog
 from ..openapi import assemble
 from ..provenance import body_required
+from ..transport import TransportError
 from .checks import KIBANA_CHECKS
 from .expect import forbidden_reason
 from .profiles import PROFILES
@@ -248,3 +249,24 @@ def run_property_test(ctx: RunContext, purpose: str, operation_id: str) -> None:
         if purpose == "negative" and "negative" in str(exc):
             return
         pytest.skip(f"schemathesis generated no case for {operation_id}: {exc}")
+    except BaseExceptionGroup as exc:
+        problem = transport_problem(exc)
+        if problem is None:
+            raise
+        raise problem from None
+
+
+def transport_problem(group: BaseExceptionGroup[Any]) -> TransportError | None:
+    """The first transport problem of a group in which every error is one: hypothesis groups the distinct
+    errors of several explicit examples (a connection closed mid-body here, a timeout there), and that is
+    still the suite not able to judge, not an exception of its own."""
+    leaves: list[BaseException] = []
+    pending: list[BaseException] = [group]
+    while pending:
+        error = pending.pop(0)
+        if isinstance(error, BaseExceptionGroup):
+            pending[:0] = list(error.exceptions)
+        else:
+            leaves.append(error)
+    first = leaves[0] if leaves else None
+    return first if isinstance(first, TransportError) and all(isinstance(e, TransportError) for e in leaves) else None
