@@ -304,7 +304,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="check recorded traffic (a HAR file) against the contract, offline",
         description="Run the contract checks on every exchange of a HAR file (exchanges.har of a run, a proxy's, a browser's "
         "export): each violation says whether the client or the server broke the contract; requests outside the 17 operations "
-        "are counted as unchecked. Writes results.json and index.html; exits 1 when a violation is found, 2 on a bad file.",
+        "are counted as unchecked. Writes results.json, index.html and junit.xml; exits 1 when a violation is found, 5 when "
+        "nothing could be judged, 2 on a bad file.",
     )
     traffic.add_argument("file", type=Path, metavar="FILE.har", help="the HAR 1.2 file")
     traffic.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="where the reports go (default: reports)")
