@@ -16,7 +16,12 @@ VERSION = re.compile(r"^\s*(\d+(?:\.\d+)*)(?:[-+][0-9A-Za-z.-]*)?\s*$")
 def version_key(text: str) -> tuple[int, ...] | None:
     """``9.1.0`` as (9, 1, 0), for comparing Kibana versions (a suffix such as ``-SNAPSHOT`` is ignored); None if it is none."""
     match = VERSION.match(str(text))
-    return tuple(int(part) for part in match.group(1).split(".")) if match else None
+    if not match:
+        return None
+    parts = [int(part) for part in match.group(1).split(".")]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()  # 9.1 and 9.1.0 are one version
+    return tuple(parts)
 
 
 def holds_for(version: str | None, since: str | None, until: str | None, what: str = "holds") -> str | None:
