@@ -10,6 +10,10 @@ from kibana_conformance.contract import response_problems
 USERNAME = "elastic"
 PASSWORD = "changeme"
 API_KEY_ID_AND_SECRET = "kct-test-key-id:kct-test-key-secret"
+# The coverage phase sends ~1,900 fixed boundary cases whatever --max-examples is: most of a small run's time. The
+# end-to-end tests whose subject is not detection (reports, secrets, verdicts, sharding, safety) run without it;
+# detection is measured with every phase (tests/test_zoo.py, tests/test_phases.py, bench/).
+WITHOUT_COVERAGE = ("--phases", "examples,fuzzing")
 
 
 def operation(operation_id: str) -> Operation:

@@ -22,6 +22,8 @@ from kibana_conformance.mock.server import MockServer
 from kibana_conformance.redaction import Redactor
 from kibana_conformance.transport import Exchange
 
+from .helpers import WITHOUT_COVERAGE
+
 PASSWORD = "kct-har-P4ssw0rd!"
 FAULT = "logstash-put-answers-pipeline"
 
@@ -48,7 +50,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict:
     with MockServer(MockConfig(password=PASSWORD, faults=(FAULT,)), wrap=watch) as mock:
         result = subprocess.run(
             [
-                sys.executable, "-m", "kibana_conformance.cli", "run", "--base-url", mock.url, "--username", "elastic", "--password", PASSWORD,
+                sys.executable, "-m", "kibana_conformance.cli", "run", *WITHOUT_COVERAGE, "--base-url", mock.url, "--username", "elastic", "--password", PASSWORD,
                 "--max-examples", "5", "--area", "apm,logstash", "-n", "2", "--report-dir", str(folder / "reports"),
             ],
             cwd=folder, capture_output=True, text=True, timeout=600, env={**os.environ, "TMPDIR": str(spill)},
@@ -140,7 +142,7 @@ def test_recording_can_be_turned_off(tmp_path: Path, off: list[str]) -> None:
     args = [a for a in off if a != "-e" and "=" not in a]
     env.update(a.split("=", 1) for a in off if "=" in a)
     result = subprocess.run(
-        [sys.executable, "-m", "kibana_conformance.cli", "run", "--operation", "get-cases-configure", "--max-examples", "2", "--report-dir", str(folder), *args],
+        [sys.executable, "-m", "kibana_conformance.cli", "run", *WITHOUT_COVERAGE, "--operation", "get-cases-configure", "--max-examples", "2", "--report-dir", str(folder), *args],
         cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env,
     )
     assert result.returncode == 0, result.stdout[-2000:]
@@ -156,7 +158,7 @@ def test_the_embedded_run_records_one_entry_per_request_the_mock_answered_and_no
 
     folder = tmp_path / "reports"
     result = subprocess.run(
-        [sys.executable, "-m", "kibana_conformance.cli", "run", "--area", "apm,fleet", "--max-examples", "5", "-n", "2", "--report-dir", str(folder)],
+        [sys.executable, "-m", "kibana_conformance.cli", "run", *WITHOUT_COVERAGE, "--area", "apm,fleet", "--max-examples", "5", "-n", "2", "--report-dir", str(folder)],
         cwd=tmp_path, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:]
@@ -164,7 +166,7 @@ def test_the_embedded_run_records_one_entry_per_request_the_mock_answered_and_no
     text = (folder / "exchanges.har").read_text()
     entries = json.loads(text)["log"]["entries"]
     answered = results["embedded_mock"]["requests"]
-    assert answered > 500 and len(entries) == answered == results["har"]["entries"]
+    assert answered > 200 and len(entries) == answered == results["har"]["entries"]
     assert {e["_id"].split("-")[0] for e in entries} == {"c", "gw0", "gw1"}  # the preflight and restore, both workers
     settings = embedded_settings(Settings())
     secrets = [settings.password, *(p.password for p in settings.principals if p.password)]

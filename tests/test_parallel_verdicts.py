@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import WITHOUT_COVERAGE
+
 
 def _run(tmp_path: Path, name: str, *args: str) -> tuple[int, str, set[str]]:
     report = tmp_path / name
     proc = subprocess.run(
-        [sys.executable, "-m", "kibana_conformance.cli", "run", "--max-examples", "3", "--seed", "5", "--report-dir", str(report), *args],
+        [sys.executable, "-m", "kibana_conformance.cli", "run", *WITHOUT_COVERAGE, "--max-examples", "3", "--seed", "5", "--report-dir", str(report), *args],
         cwd=tmp_path, capture_output=True, text=True, timeout=600,
     )
     results = json.loads((report / "results.json").read_text())

@@ -9,7 +9,7 @@ from kibana_conformance.embedded import embedded_settings
 from kibana_conformance.mock import MockServer
 from kibana_conformance.options import BY_DEST, Settings, SettingsError, build_settings, resolve_option
 
-from .helpers import PASSWORD, USERNAME
+from .helpers import PASSWORD, USERNAME, WITHOUT_COVERAGE
 
 ACTIVATE = """
 from kibana_conformance.plugin import activate
@@ -121,7 +121,7 @@ def test_a_live_run_uses_the_given_principals_skips_the_others_and_leaks_no_secr
     lists, none = principal_user("lists-all"), principal_user("none")
     result = subprocess.run(
         [
-            sys.executable, "-m", "kibana_conformance.cli", "run", "--base-url", mock_server.url, "--username", USERNAME, "--password", PASSWORD,
+            sys.executable, "-m", "kibana_conformance.cli", "run", *WITHOUT_COVERAGE, "--base-url", mock_server.url, "--username", USERNAME, "--password", PASSWORD,
             "--principal", f"lists-all=basic:{lists.username}:{lists.password}", "--principal", f"none=basic:{none.username}:{none.password}",
             "--operation", "put-exception-lists-items,get-fleet-epm-packages", "--report-dir", str(tmp_path / "reports"),
             "--", "-k", "authorization", "-rs",

@@ -21,6 +21,8 @@ from kibana_conformance.options import Settings
 from kibana_conformance.replay import Replayer, last_attempts
 from kibana_conformance.suite.context import new_context
 
+from .helpers import WITHOUT_COVERAGE
+
 PASSWORD = "kct-replay-P4ssw0rd!"
 FAULT = "logstash-put-answers-pipeline"  # a pipeline PUT answers 200 with a body where 204 is documented
 CREDENTIALS = ["--username", "elastic", "--password", PASSWORD]
@@ -29,7 +31,7 @@ RUN = ["--area", "logstash", "--max-examples", "3"]
 
 def _run(folder: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "kibana_conformance.cli", "run", "--base-url", url, *CREDENTIALS, *RUN, "--report-dir", str(folder), *args],
+        [sys.executable, "-m", "kibana_conformance.cli", "run", *WITHOUT_COVERAGE, "--base-url", url, *CREDENTIALS, *RUN, "--report-dir", str(folder), *args],
         cwd=folder.parent, capture_output=True, text=True, timeout=600,
     )
 

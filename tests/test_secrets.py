@@ -13,6 +13,8 @@ import pytest
 
 from kibana_conformance.redaction import Redactor
 
+from .helpers import WITHOUT_COVERAGE
+
 API_KEY = "kct-leak-id:kct-leak-Secret-Value-42"
 PASSWORD = "kct-leak-P4ssw0rd!"
 
@@ -28,7 +30,7 @@ def _run(tmp_path: Path, *credentials: str) -> str:
     """A failing run (a fault in the mock) over three areas; returns everything it printed."""
     result = subprocess.run(
         [
-            sys.executable, "-m", "kibana_conformance.cli", "run", *credentials,
+            sys.executable, "-m", "kibana_conformance.cli", "run", *WITHOUT_COVERAGE, *credentials,
             "--max-examples", "5", "--area", "apm,logstash,fleet",
             "--mock-fault", "logstash-put-answers-pipeline", "--mock-fault", "apm-encoded-uses-name",
             "--report-dir", str(tmp_path / "reports"),

@@ -12,7 +12,9 @@ import pytest
 
 from kibana_conformance import exit_codes
 
-SELECTION = ("--operation", "get-cases-configure,put-logstash-pipeline-id", "--max-examples", "3", "--seed", "7")
+from .helpers import WITHOUT_COVERAGE
+
+SELECTION = (*WITHOUT_COVERAGE, "--operation", "get-cases-configure,put-logstash-pipeline-id", "--max-examples", "3", "--seed", "7")
 
 
 def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -65,3 +67,14 @@ def test_merging_a_shard_twice_is_a_usage_error(tmp_path: Path) -> None:
 def test_a_bad_shard_is_a_usage_error(tmp_path: Path, text: str) -> None:
     done = _cli(tmp_path, "run", "--shard", text, "--report-dir", str(tmp_path / "r"))
     assert done.returncode == exit_codes.USAGE_ERROR and "--shard" in done.stdout + done.stderr
+
+
+def test_shards_of_different_phases_are_not_merged(tmp_path: Path) -> None:
+    """A shard run without the coverage phase is a weaker run: merged with a full one it would pass for one."""
+    for k, phases in ((1, ["examples", "coverage", "fuzzing"]), (2, ["fuzzing"])):
+        folder = tmp_path / f"shard{k}"
+        folder.mkdir()
+        test = {"nodeid": f"suites/x.py::t{k}", "requirement": "R", "category": "scenarios", "doc": "", "operations": []}
+        (folder / "results.json").write_text(json.dumps({"seed": 1, "phases": phases, "verdict": "conformant", "tests": [test]}))
+    done = _cli(tmp_path, "merge", str(tmp_path / "shard1"), str(tmp_path / "shard2"), "--report-dir", str(tmp_path / "out"))
+    assert done.returncode == exit_codes.USAGE_ERROR and "the shards ran different phases" in done.stderr and "--phases" in done.stderr

@@ -436,6 +436,7 @@ class Lifecycle:
             "tool": {"name": "kibana-conformance", "version": __version__},
             "target": {"url": ctx.redactor.text(ctx.base_url), "embedded": ctx.embedded, "kibana_version": ctx.kibana_version, "space": ctx.settings.space},
             "seed": ctx.seed,
+            "phases": list(ctx.settings.phases),
             "run_id": ctx.run_id,
             "shard": "/".join(map(str, ctx.settings.shard)) if ctx.settings.shard else None,
             "started_at": datetime.fromtimestamp(self.started, UTC).isoformat(timespec="seconds"),

@@ -59,10 +59,13 @@ def merge_results(parts: list[dict[str, Any]], min_coverage: float | None = None
     seeds = {part.get("seed") for part in parts}
     if len(seeds) > 1:
         raise MergeError(f"the shards ran with different seeds ({', '.join(map(str, sorted(seeds, key=str)))}): run every shard with one --seed")
+    phases = {",".join(part.get("phases") or ()) for part in parts}
+    if len(phases) > 1:
+        raise MergeError(f"the shards ran different phases ({'; '.join(sorted(p or 'unrecorded' for p in phases))}): run every shard with one --phases")
     first = parts[0]
     not_selected = {e["operation"]: e["reason"] for e in (first.get("coverage_summary") or {}).get("excluded", []) if e["reason"].startswith(("not selected", "--read-only"))}
     stopped = next((p["verdict"] for p in parts if p.get("verdict") in STOPPED), None)
-    run = {k: first.get(k) for k in ("tool", "target", "seed", "run_id", "started_at", "started_epoch")}
+    run = {k: first.get(k) for k in ("tool", "target", "seed", "phases", "run_id", "started_at", "started_epoch")}
     run["duration_s"] = max(float(p.get("duration_s") or 0) for p in parts)
     run["shards"] = [p.get("shard") for p in parts]
     expired = [e for p in parts for e in ((p.get("baseline") or {}).get("expired") or [])]

@@ -26,6 +26,9 @@ DEFAULT_MAX_EXAMPLES = 100
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_REMOTE_RPS = 10.0
 DEFAULT_REPORT_DIR = "reports"
+# The property tests' phases, as schemathesis names them: the documented examples, the boundary values of
+# every parameter and field (both the same whatever the seed), and the generated cases (drawn from the seed).
+PHASES = ("examples", "coverage", "fuzzing")
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
 
@@ -53,6 +56,7 @@ OPTIONS = (
     Option("--password", "kibana_password", "KIBANA_PASSWORD", "kibana_password", "password for basic auth", secret=True, metavar="PASSWORD"),
     Option("--space", "kibana_space", "KIBANA_SPACE", "kibana_space", "run everything under /s/ID", metavar="ID"),
     Option("--max-examples", "kibana_max_examples", "KIBANA_CONFORMANCE_MAX_EXAMPLES", "kibana_max_examples", f"generated cases per operation (default {DEFAULT_MAX_EXAMPLES})", kind="int", metavar="N"),
+    Option("--phases", "kibana_phases", "KIBANA_CONFORMANCE_PHASES", "kibana_phases", f"the property tests' phases, comma-separated: {', '.join(PHASES)} (default all; only fuzzing depends on --seed)", metavar="PHASES"),
     Option("--seed", "kibana_seed", "KIBANA_CONFORMANCE_SEED", "kibana_seed", "seed for generated data (default: random, printed)", kind="int", metavar="N"),
     Option("--area", "kibana_area", "KIBANA_CONFORMANCE_AREA", "kibana_area", "only these areas, comma-separated (e.g. fleet,apm)", metavar="AREAS"),
     Option("--operation", "kibana_operation", "KIBANA_CONFORMANCE_OPERATION", "kibana_operation", "only these operation ids, comma-separated", metavar="IDS"),
@@ -168,6 +172,7 @@ class Settings:
     password: str | None = None
     space: str | None = None
     max_examples: int = DEFAULT_MAX_EXAMPLES
+    phases: tuple[str, ...] = PHASES
     seed: int | None = None
     areas: frozenset[str] = frozenset()
     operations: frozenset[str] = frozenset()
@@ -273,6 +278,7 @@ def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ())
     min_coverage = values.get("kibana_min_coverage")
     if min_coverage is not None and min_coverage > 100:
         raise SettingsError(f"--min-coverage: expected a percentage up to 100, got {min_coverage:g}")
+    phases = parse_phases(values["kibana_phases"]) if values.get("kibana_phases") else PHASES
     shard = parse_shard(values["kibana_shard"]) if values.get("kibana_shard") else None
     principals = parse_principals(values.get("kibana_principal") or [])
     kibana_version = values.get("kibana_version")
@@ -287,6 +293,7 @@ def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ())
         password=password,
         space=space,
         max_examples=values.get("kibana_max_examples") or DEFAULT_MAX_EXAMPLES,
+        phases=phases,
         seed=values.get("kibana_seed"),
         areas=areas,
         operations=operations,
@@ -311,6 +318,15 @@ def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ())
         principals=principals,
         secrets=tuple(s for s in (api_key, password, *(secret for p in principals for secret in p.secrets)) if s),
     )
+
+
+def parse_phases(text: str) -> tuple[str, ...]:
+    """Comma-separated phase names, kept in the order the phases run."""
+    names = _split(text)
+    unknown = sorted(names - set(PHASES))
+    if unknown or not names:
+        raise SettingsError(f"--phases: expected some of {', '.join(PHASES)}, comma-separated, got {text!r}")
+    return tuple(phase for phase in PHASES if phase in names)
 
 
 def parse_shard(text: str) -> tuple[int, int]:

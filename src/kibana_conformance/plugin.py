@@ -18,7 +18,7 @@ import pytest
 from . import __version__
 from .authz import Principal
 from .catalog import load_catalog
-from .options import OPTIONS, Settings, SettingsError, build_settings, resolve_option
+from .options import OPTIONS, PHASES, Settings, SettingsError, build_settings, resolve_option
 from .keys import META_KEY, RUN_KEY, TestMeta
 from .lifecycle import Lifecycle, plain_nodeid, selected_nodeids, start_controller
 from .suite.context import RunContext, new_context
@@ -169,7 +169,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return []
     return [
         f"kibana-conformance {__version__}: {ctx.describe_target()}",
-        f"seed {ctx.seed}, schema version {load_catalog().version}, run prefix {ctx.prefix}",
+        f"seed {ctx.seed}, schema version {load_catalog().version}, run prefix {ctx.prefix}"
+        + ("" if ctx.settings.phases == PHASES else f", phases {','.join(ctx.settings.phases)} only"),
     ]
 
 

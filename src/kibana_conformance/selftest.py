@@ -84,9 +84,10 @@ def _env() -> dict[str, str]:
 
 # The requirement of the property tests, the only tests whose requests depend on the seed.
 SEEDED_REQUIREMENT = "SCHEMA-PROPERTIES"
+SEEDED_PART: dict[str, Any] = {"requirements": [SEEDED_REQUIREMENT], "phases": ("fuzzing",)}
 
 
-def run_suite(faults: list[str], seed: int, options: Options, operations: list[str] | None = None, requirements: list[str] | None = None) -> SuiteOutcome:
+def run_suite(faults: list[str], seed: int, options: Options, operations: list[str] | None = None, requirements: list[str] | None = None, phases: tuple[str, ...] | None = None) -> SuiteOutcome:
     """The suite in a fresh process against the bundled mock with these faults switched on."""
     with tempfile.TemporaryDirectory(prefix="kct-selftest-") as tmp:
         argv = [sys.executable, "-m", "pytest", str(suites_dir()), "-q", "--assert=plain", "-p", "no:cacheprovider", "-p", "no:randomly",
@@ -96,6 +97,8 @@ def run_suite(faults: list[str], seed: int, options: Options, operations: list[s
             argv += ["--operation", ",".join(operations)]
         if requirements:
             argv += ["--requirement", ",".join(sorted(requirements))]
+        if phases:
+            argv += ["--phases", ",".join(phases)]
         started = time.time()
         try:
             proc = subprocess.run(argv, cwd=tmp, env=_env(), capture_output=True, text=True, timeout=options.timeout)
@@ -248,11 +251,12 @@ def selftest(options: Options, progress: Any = print) -> dict[str, Any]:
     chosen = [faults[name] for name in options.faults] if options.faults else list(faults.values())
     seeds = [options.seed + i for i in range(options.clean_seeds)]
     with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        # The first seed runs every test; the others only what the seed changes (the property tests:
-        # every other test sends the same requests whatever the seed, tests/test_zoo.py checks it).
-        clean = list(pool.map(lambda s: (s, run_suite([], s, options, requirements=None if s == seeds[0] else [SEEDED_REQUIREMENT])), seeds))
+        # The first seed runs every test; the others only what the seed changes: the fuzzing phase of the
+        # property tests (every other test, and the examples and coverage phases, send the same requests
+        # whatever the seed: tests/test_zoo.py and tests/test_phases.py check it).
+        clean = list(pool.map(lambda s: (s, run_suite([], s, options, **({} if s == seeds[0] else SEEDED_PART))), seeds))
         for seed, outcome in clean:
-            progress(f"clean mock, seed {seed}{'' if seed == seeds[0] else ' (property tests)'}: {outcome.passed} passed, failed: {outcome.failed or 'none'}{' ERROR ' + outcome.error if outcome.error else ''}")
+            progress(f"clean mock, seed {seed}{'' if seed == seeds[0] else ' (property tests, fuzzing phase)'}: {outcome.passed} passed, failed: {outcome.failed or 'none'}{' ERROR ' + outcome.error if outcome.error else ''}")
         peer_clean = None
         if options.compare:
             peer = run_peer(None, options.seed, options)

@@ -40,8 +40,11 @@ Observer = Callable[["Exchange"], None]
 class TransportError(Exception):
     """No HTTP answer to judge (after the retries): the suite could not judge."""
 
+    SHOWN = 120  # characters of the request line a message shows: a generated query can be kilobytes long
+
     def __init__(self, request_line: str, what: str) -> None:
-        super().__init__(f"{request_line}: {what}")
+        shown = request_line if len(request_line) <= self.SHOWN else request_line[: self.SHOWN - 1] + "…"
+        super().__init__(f"{shown}: {what}")
         self.request_line = request_line
         self.what = what
 

@@ -26,6 +26,8 @@ SLICE = ("--operation", "get-cases-configure", "--max-examples", "3")
 RUN_TIMEOUT = 300  # generous: these machines are shared; a hung run is what it catches
 # The live tests aim the CLI at mocks (through proxies): name the mock's seeded resources, as a user names theirs.
 MOCK_RESOURCES = {"KIBANA_CONFORMANCE_RESOURCES": ",".join(f"{name}={value}" for name, value in RESOURCES.items())}
+# Not about detection: the runs leave out the coverage phase (tests/helpers.py, WITHOUT_COVERAGE); a test may pass its own --phases.
+WITHOUT_COVERAGE_ENV = {"KIBANA_CONFORMANCE_PHASES": "examples,fuzzing"}
 
 
 def _command() -> list[str]:
@@ -83,7 +85,7 @@ def run_cli(tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeo
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(
             [*_command(), "run", *args, "--report-dir", str(report_dir)],
-            stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=tmp_path, env={**clean_environment(), **MOCK_RESOURCES, **(env or {})},
+            stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=tmp_path, env={**clean_environment(), **MOCK_RESOURCES, **WITHOUT_COVERAGE_ENV, **(env or {})},
         )
         peak = 0
         deadline = started + timeout

@@ -15,6 +15,8 @@ from kibana_conformance.report.baseline import BaselineError, Entry, apply, entr
 from kibana_conformance.report.results import TestRecord
 from kibana_conformance.paths import suites_dir
 
+from ..helpers import WITHOUT_COVERAGE
+
 TODAY = dt.date(2026, 12, 2)
 
 
@@ -143,7 +145,7 @@ def test_a_flavour_divergence_applies_only_in_its_range_and_before_it_expires(tm
 
 def _run(tmp_path: Path, *args: str, area: str = "logstash") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "kibana_conformance.cli", "run", "--max-examples", "3", "--area", area,
+        [sys.executable, "-m", "kibana_conformance.cli", "run", *WITHOUT_COVERAGE, "--max-examples", "3", "--area", area,
          "--report-dir", str(tmp_path / "reports"), *args],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
     )

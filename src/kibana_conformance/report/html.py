@@ -129,6 +129,7 @@ def _meta(results: dict[str, Any]) -> str:
         ("Date", esc(fmt_date(results.get("started_at")))),
         ("Duration", esc(fmt_duration(results.get("duration_s")))),
         ("Seed", f"<code>{esc(results.get('seed'))}</code>"),
+        ("Property phases", esc(", ".join(results.get("phases") or []) or "unrecorded")),
         ("Suite", esc(f"{tool.get('name', 'kibana-conformance')} {tool.get('version', '')}".strip())),
         ("Schema version", f'<code class="wrap-any">{esc(results.get("schema_version") or "unknown")}</code>'),
     ]

@@ -118,4 +118,15 @@ def documented_response_schema(ctx: CheckContext, response: Response, case: Case
     return None
 
 
-KIBANA_CHECKS = (kibana_error_envelope, api_version_header, json_content_type, undocumented_method_rejected, documented_response_schema)
+def ignored_auth(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """schemathesis' ``ignored_auth`` with the memory its own runner gives it: once an operation refused a
+    request without credentials and one with wrong credentials, its later successes are not probed again
+    (enforcement belongs to the operation, not to the case). ``validate_response`` makes a fresh context
+    per case, so without the schema's set every successful case would send the two probes again."""
+    from schemathesis.specs.openapi.checks import ignored_auth as probe_auth
+
+    ctx.auth_enforced_operations = getattr(case.operation.schema, "kct_auth_enforced", None)
+    return probe_auth(ctx, response, case)
+
+
+KIBANA_CHECKS = (ignored_auth, kibana_error_envelope, api_version_header, json_content_type, undocumented_method_rejected, documented_response_schema)
