@@ -32,3 +32,22 @@ def api(mock_server: MockServer) -> Iterator[httpx.Client]:
 def anonymous(mock_server: MockServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=mock_server.url, headers={"kbn-xsrf": "true"}, timeout=10) as client:
         yield client
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "slow(seconds): an end-to-end test that runs the suite, with roughly how long it takes on 2 quiet cores;"
+        " the longest start first, so that the pytest-xdist workers end together",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Longest first: pytest-xdist hands out tests in collection order, and the zoo, collected last,
+    would otherwise start when the other worker is nearly done and run on alone for two minutes."""
+
+    def seconds(item: pytest.Item) -> float:
+        marker = item.get_closest_marker("slow")
+        return float(marker.kwargs.get("seconds", 1)) if marker is not None else 0.0
+
+    items.sort(key=seconds, reverse=True)  # stable: the others keep their order

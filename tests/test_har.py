@@ -150,6 +150,7 @@ def test_recording_can_be_turned_off(tmp_path: Path, off: list[str]) -> None:
     assert not list(spill.glob("kct-har-*"))
 
 
+@pytest.mark.slow(seconds=10)
 def test_the_embedded_run_records_one_entry_per_request_the_mock_answered_and_no_secret(tmp_path: Path) -> None:
     """The default run (bundled mock, two workers): the mock's own count of the requests it answered is the
     number of entries, and no credential of the run (its user's, the principals') nor an issued key is in the file."""

@@ -23,6 +23,7 @@ def _run(tmp_path: Path, name: str, *args: str) -> tuple[int, str, set[str]]:
     return proc.returncode, results["verdict"], failed
 
 
+@pytest.mark.slow(seconds=22)
 @pytest.mark.parametrize("fault", [None, "security-exception-version-not-bumped"], ids=["clean", "faulty"])
 def test_two_workers_and_one_agree(tmp_path: Path, fault: str | None) -> None:
     faults = ["--mock-fault", fault] if fault else []

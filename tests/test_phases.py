@@ -53,6 +53,7 @@ def _requests(folder: Path) -> Counter[str]:
     return Counter(re.sub(r"kct-[0-9a-f]{6}", "kct-RUN", json.dumps(s)) for s in sent)
 
 
+@pytest.mark.slow(seconds=11)
 def test_examples_and_coverage_send_the_same_requests_whatever_the_seed(tmp_path: Path) -> None:
     first = _run(tmp_path / "1", "--phases", "examples,coverage", "--seed", "1")
     second = _run(tmp_path / "2", "--phases", "examples,coverage", "--seed", "2")

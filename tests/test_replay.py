@@ -107,6 +107,7 @@ def test_credentials_come_from_the_command_line(failing: Path, mocks: dict[str, 
     assert code == exit_codes.TARGET_UNAVAILABLE and len(lines) == 1 and "rejected the user name and password (401)" in lines[0], lines
 
 
+@pytest.mark.slow(seconds=8)
 def test_last_failed_reruns_exactly_the_tests_that_did_not_pass(failing: Path, mocks: dict[str, MockServer], tmp_path: Path) -> None:
     folder = tmp_path / "reports"
     shutil.copytree(failing, folder)

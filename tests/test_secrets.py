@@ -61,6 +61,7 @@ def _assert_nowhere(tmp_path: Path, printed: str, secret: str) -> None:
     [(["--api-key", API_KEY], API_KEY), (["--username", "elastic", "--password", PASSWORD], PASSWORD)],
     ids=["api-key", "basic"],
 )
+@pytest.mark.slow(seconds=9)
 def test_known_secrets_appear_in_no_report_and_no_output(tmp_path: Path, credentials: list[str], secret: str) -> None:
     printed = _run(tmp_path, *credentials)
     _assert_nowhere(tmp_path, printed, secret)

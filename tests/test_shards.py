@@ -35,6 +35,7 @@ def _differences(merged: dict[str, str], single: dict[str, str]) -> dict[str, tu
 FAULTS = ("logstash-replace-refused", "cases-configure-default-owner")
 
 
+@pytest.mark.slow(seconds=13)
 @pytest.mark.parametrize("fault", [False, True], ids=["clean", "faulty"])
 def test_two_shards_merged_are_one_run(tmp_path: Path, fault: bool) -> None:
     faults = tuple(arg for name in FAULTS for arg in ("--mock-fault", name)) if fault else ()

@@ -133,6 +133,7 @@ def test_the_peer_gets_the_same_test_data(tmp_path: Path) -> None:
     assert pinned["put-fleet-package-policies-packagepolicyid"] == {"path.packagePolicyId": "f1a5e3b2-7d4c-4b8e-9a61-3c2d8e7f4a10"}
 
 
+@pytest.mark.slow(seconds=120)
 def test_the_zoo_is_killed_and_the_clean_mock_passes(tmp_path: Path) -> None:
     options = Options(max_examples=5, clean_seeds=10, jobs=2, compare=False, batch=True, report_dir=tmp_path, budget=1500)
     summary = selftest(options, progress=lambda line: None)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from kibana_conformance.mock import MockServer
 
@@ -126,6 +127,7 @@ def state(client: httpx.Client) -> dict[str, Any]:
     return response.json()
 
 
+@pytest.mark.slow(seconds=15)
 def test_every_difference_is_restored_or_listed(tmp_path: Path, kibana_mock: MockServer) -> None:
     with httpx.Client(base_url=kibana_mock.url, auth=(USER, PASSWORD), timeout=30) as client:
         # Both spaces exist before the run, as they must on a real deployment (the mock seeds

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from kibana_conformance.mock import MockServer
 
 from .conftest import CREDENTIALS, assert_readable, proxy_to, run_cli
@@ -23,6 +25,7 @@ def _refuse_a_missing_body(h: Handler) -> None:
     h.forward()
 
 
+@pytest.mark.slow(seconds=11)
 def test_a_missing_body_refused_as_kibana_does_is_no_failure(tmp_path: Path, kibana_mock: MockServer) -> None:
     """The document lets these bodies out; Kibana refuses a request without one. Neither is blamed:
     the property tests do not judge a body-less case there. With this seed the negative property

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from kibana_conformance.mock import MockServer
 
@@ -41,6 +42,7 @@ def _wait_for(output: Path, text: str, process: subprocess.Popen[bytes], seconds
         time.sleep(0.1)
 
 
+@pytest.mark.slow(seconds=16)
 def test_ctrl_c_ends_with_exit_130_and_an_interrupted_report(tmp_path: Path) -> None:
     """A default run (two workers, every exchange recorded) stopped once a test has passed. The run's first tests are
     the property tests; recording once cost ~2.6 ms of redaction per exchange and made them a third slower, so that
@@ -66,6 +68,7 @@ def test_ctrl_c_ends_with_exit_130_and_an_interrupted_report(tmp_path: Path) -> 
     assert not list(spill.glob("kct-har-*"))
 
 
+@pytest.mark.slow(seconds=16)
 def test_a_report_folder_in_use_is_refused(tmp_path: Path) -> None:
     """Two runs into one folder would overwrite each other's reports: the second is a usage error."""
     report_dir = tmp_path / "reports"

@@ -17,6 +17,7 @@ WRITES = {op.id for op in load_catalog() if op.is_write}
 REFUSED = "is not on this machine and the suite writes to it"
 
 
+@pytest.mark.slow(seconds=12)
 def test_read_only_sends_only_get_and_head(tmp_path: Path, kibana_mock: MockServer) -> None:
     """The whole suite, through a recording proxy: nothing but GET and HEAD reaches the target."""
     with proxy_to(kibana_mock) as proxy:
@@ -100,6 +101,7 @@ def busiest_second(seen: list[Seen]) -> int:
     return max(bisect.bisect_left(times, t + 1.0) - i for i, t in enumerate(times))
 
 
+@pytest.mark.slow(seconds=10)
 def test_max_rps_caps_every_request(tmp_path: Path, kibana_mock: MockServer) -> None:
     """The suite's own requests and schemathesis' (with its checks' extra requests) share the limit."""
     with proxy_to(kibana_mock) as proxy:

@@ -151,6 +151,7 @@ def _run(tmp_path: Path, *args: str, area: str = "logstash") -> subprocess.Compl
     )
 
 
+@pytest.mark.slow(seconds=14)
 def test_the_gate_end_to_end(tmp_path: Path) -> None:
     """A failing run writes a baseline; with it the gate passes; without the fault the entries are fixed and pruned."""
     fault = ["--mock-fault", "logstash-put-answers-pipeline"]
@@ -176,6 +177,7 @@ def test_the_gate_end_to_end(tmp_path: Path) -> None:
     assert "fixed entries removed" in pruned.stdout
 
 
+@pytest.mark.slow(seconds=7)
 def test_a_flavour_skips_what_the_target_does_not_have(tmp_path: Path) -> None:
     result = _run(tmp_path, "--target-flavour", "serverless", "--", "-rs", area="logstash,apm")
     assert result.returncode == exit_codes.CONFORMANT

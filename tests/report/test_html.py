@@ -299,6 +299,7 @@ def test_write_html_and_a_big_run_is_fast(tmp_path: Path) -> None:
 # -- in a real browser ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow(seconds=15)
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
 def test_the_page_in_a_real_browser(tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (pip install 'playwright>=1.40')")
