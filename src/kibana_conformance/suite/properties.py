@@ -135,10 +135,36 @@ def build_schema(ctx: RunContext, purpose: str) -> Any:
     config = schemathesis.Config.from_dict(config_dict(ctx, purpose, base_url))
     schema = schemathesis.openapi.from_dict(document, config=config).include(operation_id=selected_operations(ctx))
     schema.__class__ = schema_class_for(type(schema), ctx.wire)
+    schema.config.__class__ = _remembering_config_class(type(schema.config))
     schema.kct_divergences = ctx.divergences
     schema.kct_auth_enforced = set()  # operations seen refusing requests without and with wrong credentials
     _register_hooks(schema, ctx)
     return schema
+
+
+# schemathesis merges its configuration layers again for every case (the checks' settings for the operation
+# and phase: a seventh of a coverage case's time); a run never changes its configuration, so each answer is kept.
+_REMEMBERED = ("checks_config_for", "generation_for", "phases_for")
+
+
+def _remembering_config_class(base: type) -> type:
+    """A subclass of the configuration's class (no new slots: an instance can take it) that keeps the answers of
+    ``_REMEMBERED`` per operation and phase, for the one configuration object of one schema."""
+    memo: dict[tuple[Any, ...], Any] = {}
+
+    def remembering(name: str) -> Any:
+        merge = getattr(base, name)
+
+        def method(self: Any, **kwargs: Any) -> Any:
+            operation = kwargs.get("operation")
+            key = (name, id(self), operation.label if operation is not None else None, kwargs.get("phase"))
+            if key not in memo:
+                memo[key] = merge(self, **kwargs)
+            return memo[key]
+
+        return method
+
+    return type(f"Remembering{base.__name__}", (base,), {"__slots__": (), **{name: remembering(name) for name in _REMEMBERED}})
 
 
 def _operation_id(context: Any) -> str | None:
