@@ -32,6 +32,8 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "RESULTS.md")
     args = parser.parse_args()
     facts = machine()
+    print("warm-up run...", flush=True)
+    suite_runs.warm_up()
     print("full run...", flush=True)
     full = suite_runs.full_run(["--max-examples", "20"] if args.quick else None)
     print("exchanges.har cost...", flush=True)
@@ -58,7 +60,8 @@ def main() -> None:
             "< 5%", None if args.quick else har["wall_share"] < 0.05,
         ),
         _row("generated cases per operation, min / median", f"{full['generated_per_operation_min']} / {full['generated_per_operation_median']:.0f}", ">= 100", None if args.quick else full["generated_per_operation_min"] >= 100),
-        _row("wall time per case, ours / schemathesis CLI (median of pairs)", f"{peer['ratio_median']:.2f} (range {peer['ratio_min']:.2f}-{peer['ratio_max']:.2f})", "<= 0.5", peer["ratio_median"] <= 0.5),
+        _row("wall time per generated case, ours / schemathesis CLI (median of pairs)", f"{peer['case_ratio_median']:.2f} (range {peer['case_ratio_min']:.2f}-{peer['case_ratio_max']:.2f}; cases {peer['pairs'][0]['ours_cases']} / {peer['pairs'][0]['peer_cases']})", "<= 0.5", peer["case_ratio_median"] <= 0.5),
+        _row("wall time per request the mock answered (cases and the checks' probes), ours / schemathesis CLI", f"{peer['ratio_median']:.2f} (range {peer['ratio_min']:.2f}-{peer['ratio_max']:.2f}; requests {peer['pairs'][0]['ours_requests']} / {peer['pairs'][0]['peer_requests']})", "", None),
         _row("speed-up with -n 2 over -n 1", f"{scale['speedup_n2']:.2f}x", ">= 1.6x", scale["speedup_n2"] >= 1.6),
         _row("run time per --max-examples step", f"{scale['seconds_per_example']:.3f} s/example, start-up {scale['startup_s_intercept']:.1f} s, worst deviation from the line {scale['linear_fit_worst_relative_error']:.0%}", "linear", None),
         _row("mock GET throughput", f"{mock['GET']['rps']:.0f} req/s, p50 {mock['GET']['p50_ms']:.1f} ms, p99 {mock['GET']['p99_ms']:.1f} ms", ">= 2000 req/s, p99 < 20 ms", mock["GET"]["rps"] >= 2000 and mock["GET"]["p99_ms"] < 20),
