@@ -35,6 +35,17 @@ def test_an_unknown_phase_is_one_line_and_exit_2(text: str, capsys: pytest.Captu
     assert err.count("\n") == 0 and "--phases" in err and "Traceback" not in err
 
 
+def test_a_bad_value_from_the_environment_or_ini_names_where_it_came_from() -> None:
+    from kibana_conformance.options import BY_DEST, resolve_option
+
+    option = BY_DEST["kibana_phases"]
+    with pytest.raises(SettingsError, match="^KIBANA_CONFORMANCE_PHASES: expected some of"):
+        resolve_option(option, None, {"KIBANA_CONFORMANCE_PHASES": "fuzz"}, None)
+    with pytest.raises(SettingsError, match="^ini kibana_phases: expected some of"):
+        resolve_option(option, None, {}, "fuzz")
+    assert resolve_option(option, "fuzzing,coverage", {"KIBANA_CONFORMANCE_PHASES": "fuzz"}, None) == "coverage,fuzzing"
+
+
 def _run(folder: Path, *args: str) -> dict:
     proc = subprocess.run(
         [sys.executable, "-m", "kibana_conformance.cli", "run", "--operation", OPERATION, "--requirement", "SCHEMA-PROPERTIES",

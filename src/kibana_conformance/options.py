@@ -39,7 +39,7 @@ class Option:
     env: str | None
     ini: str | None
     help: str
-    kind: str = "str"  # str, int, float, bool, switch (a bool that is on by default), path, file, list
+    kind: str = "str"  # str, int, float, bool, switch (a bool that is on by default), path, file, list, phases
     secret: bool = False
     metavar: str | None = None
 
@@ -56,7 +56,7 @@ OPTIONS = (
     Option("--password", "kibana_password", "KIBANA_PASSWORD", "kibana_password", "password for basic auth", secret=True, metavar="PASSWORD"),
     Option("--space", "kibana_space", "KIBANA_SPACE", "kibana_space", "run everything under /s/ID", metavar="ID"),
     Option("--max-examples", "kibana_max_examples", "KIBANA_CONFORMANCE_MAX_EXAMPLES", "kibana_max_examples", f"generated cases per operation (default {DEFAULT_MAX_EXAMPLES})", kind="int", metavar="N"),
-    Option("--phases", "kibana_phases", "KIBANA_CONFORMANCE_PHASES", "kibana_phases", f"the property tests' phases, comma-separated: {', '.join(PHASES)} (default all; only fuzzing depends on --seed)", metavar="PHASES"),
+    Option("--phases", "kibana_phases", "KIBANA_CONFORMANCE_PHASES", "kibana_phases", f"the property tests' phases, comma-separated: {', '.join(PHASES)} (default all; only fuzzing depends on --seed)", kind="phases", metavar="PHASES"),
     Option("--seed", "kibana_seed", "KIBANA_CONFORMANCE_SEED", "kibana_seed", "seed for generated data (default: random, printed)", kind="int", metavar="N"),
     Option("--area", "kibana_area", "KIBANA_CONFORMANCE_AREA", "kibana_area", "only these areas, comma-separated (e.g. fleet,apm)", metavar="AREAS"),
     Option("--operation", "kibana_operation", "KIBANA_CONFORMANCE_OPERATION", "kibana_operation", "only these operation ids, comma-separated", metavar="IDS"),
@@ -126,6 +126,8 @@ def _convert(option: Option, raw: Any, origin: str) -> Any:
         return Path(str(raw)).expanduser()
     if option.kind == "list":
         return [str(v) for v in raw] if isinstance(raw, (list, tuple)) else [str(raw)]
+    if option.kind == "phases":
+        return ",".join(parse_phases(str(raw), origin))
     return str(raw)
 
 
@@ -320,12 +322,12 @@ def build_settings(values: dict[str, Any], resource_names: tuple[str, ...] = ())
     )
 
 
-def parse_phases(text: str) -> tuple[str, ...]:
-    """Comma-separated phase names, kept in the order the phases run."""
+def parse_phases(text: str, origin: str = "--phases") -> tuple[str, ...]:
+    """Comma-separated phase names, kept in the order the phases run; ``origin`` names where the text came from."""
     names = _split(text)
     unknown = sorted(names - set(PHASES))
     if unknown or not names:
-        raise SettingsError(f"--phases: expected some of {', '.join(PHASES)}, comma-separated, got {text!r}")
+        raise SettingsError(f"{origin}: expected some of {', '.join(PHASES)}, comma-separated, got {text!r}")
     return tuple(phase for phase in PHASES if phase in names)
 
 
