@@ -10,7 +10,6 @@ import datetime as dt
 import functools
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import jsonschema
 from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 
+from .paths import cache_folder
 from .versions import not_accepted
 
 SEED_DOCUMENT = "000_77863d4e6b7d5556.txt"
@@ -359,14 +359,13 @@ def operation_files(root: Path) -> list[Path]:
 def _validated_marker(files: list[Path], meta_file: Path) -> Path | None:
     """Where to note that this exact content passed the meta-schema (checking it costs each process
     most of a second); None when there is no cache folder to use."""
-    folder = os.environ.get("KIBANA_CONFORMANCE_CACHE_DIR") or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "kibana-conformance")
     digest = hashlib.sha256()
     try:
         for path in (meta_file, *files):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
     except OSError:
         return None
-    return Path(folder) / f"catalog-valid-{digest.hexdigest()}"
+    return cache_folder() / f"catalog-valid-{digest.hexdigest()}"
 
 
 def _validate(raws: list[tuple[Path, Any]], meta_file: Path) -> None:

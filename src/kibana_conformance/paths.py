@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -11,3 +12,11 @@ def suites_dir() -> Path:
     if (packaged / "conftest.py").is_file():
         return packaged
     return Path(__file__).resolve().parents[2] / "suites"
+
+
+def cache_folder() -> Path:
+    """Where the suite keeps what it can compute again (``KIBANA_CONFORMANCE_CACHE_DIR``, else the user's cache folder)."""
+    chosen = os.environ.get("KIBANA_CONFORMANCE_CACHE_DIR")
+    if chosen:
+        return Path(chosen)
+    return Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")) / "kibana-conformance"

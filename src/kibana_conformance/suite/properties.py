@@ -11,6 +11,7 @@ registered process-wide.
 from __future__ import annotations
 
 import json
+import os
 import unittest
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ import pytest
 
 from ..catalog import load_catalog
 from ..openapi import assemble
+from ..paths import cache_folder
 from ..provenance import body_required
 from ..transport import TransportError
 from .checks import KIBANA_CHECKS
@@ -130,6 +132,7 @@ def build_schema(ctx: RunContext, purpose: str) -> Any:
 
     from ..transport_schemathesis import schema_class_for
 
+    use_shared_hypothesis_storage()
     base_url = ctx.base_url + ctx.target.space_prefix
     document = assemble(load_catalog(), purpose)
     config = schemathesis.Config.from_dict(config_dict(ctx, purpose, base_url))
@@ -140,6 +143,30 @@ def build_schema(ctx: RunContext, purpose: str) -> Any:
     schema.kct_auth_enforced = set()  # operations seen refusing requests without and with wrong credentials
     _register_hooks(schema, ctx)
     return schema
+
+
+def use_shared_hypothesis_storage() -> None:
+    """Keep hypothesis' files in the suite's cache folder rather than in ``.hypothesis/`` of the working folder.
+
+    hypothesis computes, once per storage folder, which characters its codecs can encode (utf-8: about 2 s
+    of CPU) and keeps the tables there: every run from a new folder (a CI checkout, each end-to-end test of this
+    project, a user's first run) computed them again and left a ``.hypothesis/`` folder behind. The property
+    tests keep no example database (``database: none``), so nothing else moves. This is process-wide (hypothesis
+    has one storage folder); a ``HYPOTHESIS_STORAGE_DIRECTORY`` the user chose is kept, and an unwritable cache
+    folder leaves hypothesis' default alone.
+    """
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return
+    folder = cache_folder() / "hypothesis"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    if not os.access(folder, os.W_OK):
+        return
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(folder)
 
 
 # schemathesis merges its configuration layers again for every case (the checks' settings for the operation
