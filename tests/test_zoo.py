@@ -36,6 +36,8 @@ def test_faults_sharing_a_run_touch_disjoint_operations() -> None:
         for fault in run:
             assert seen.isdisjoint(fault.operations or ()), run
             seen |= set(fault.operations or ())
+        # A run sends the property tests' cases for all its operations when one of its faults expects them.
+        assert len({"SCHEMA-PROPERTIES" in f.expected for f in run}) == 1, [f.name for f in run]
 
 
 def test_every_fault_is_described_and_scoped() -> None:
