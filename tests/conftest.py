@@ -44,10 +44,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Longest first: pytest-xdist hands out tests in collection order, and the zoo, collected last,
-    would otherwise start when the other worker is nearly done and run on alone for two minutes."""
+    would otherwise start when the other worker is nearly done and run on alone for two minutes.
+
+    Tests that share one costly run (a module fixture) carry an xdist_group: under `pytest -n` (loadgroup,
+    which the plugin picks) one worker runs them one after the other, and the run happens once; without
+    the group each worker, and each return to the module after another module's test, ran it again.
+    pytest-xdist names the group in the node id through an attribute pytest >= 9.2 no longer reads (and
+    only when the worker itself was told loadgroup); the plugin's helper writes the id."""
+    from kibana_conformance.plugin import _set_nodeid
 
     def seconds(item: pytest.Item) -> float:
         marker = item.get_closest_marker("slow")
         return float(marker.kwargs.get("seconds", 1)) if marker is not None else 0.0
 
     items.sort(key=seconds, reverse=True)  # stable: the others keep their order
+    if not hasattr(config, "workerinput"):
+        return
+    for item in items:
+        marker = item.get_closest_marker("xdist_group")
+        if marker is not None and "@" not in item.nodeid:
+            _set_nodeid(item, f"{item.nodeid}@{marker.args[0]}")

@@ -61,6 +61,10 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return {"folder": folder / "reports", "spill": spill, "stats": stats, "issued": issued, "printed": result.stdout + result.stderr}
 
 
+SHARED_RUN = pytest.mark.xdist_group("har-recorded")  # the recorded run happens once, in one worker
+
+
+@SHARED_RUN
 def test_every_request_of_the_run_is_an_entry_with_its_test_and_requirement(recorded: dict) -> None:
     log = json.loads((recorded["folder"] / "exchanges.har").read_text())["log"]
     entries = log["entries"]
@@ -78,6 +82,7 @@ def test_every_request_of_the_run_is_an_entry_with_its_test_and_requirement(reco
     assert any(e["_requirement"] and e["_requirement"].startswith("APM") for e in entries)
 
 
+@SHARED_RUN
 def test_no_credential_and_no_issued_key_is_in_the_har(recorded: dict) -> None:
     text = (recorded["folder"] / "exchanges.har").read_text()
     token = base64.b64encode(f"elastic:{PASSWORD}".encode()).decode()
@@ -87,6 +92,7 @@ def test_no_credential_and_no_issued_key_is_in_the_har(recorded: dict) -> None:
     assert [k for k in encoded if k in text] == []
 
 
+@SHARED_RUN
 def test_each_failure_of_the_report_points_at_its_entries(recorded: dict) -> None:
     folder = recorded["folder"]
     entries = json.loads((folder / "exchanges.har").read_text())["log"]["entries"]

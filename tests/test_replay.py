@@ -72,6 +72,10 @@ def _rows(lines: list[str]) -> dict[str, tuple[str, str, str]]:
     return rows
 
 
+SHARED_RUN = pytest.mark.xdist_group("replay-failing")  # the failing run happens once, in one worker
+
+
+@SHARED_RUN
 def test_replay_reproduces_the_failure_on_the_faulty_mock_and_shows_it_fixed_on_the_clean_one(
     failing: Path, mocks: dict[str, MockServer], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -93,6 +97,7 @@ def test_replay_reproduces_the_failure_on_the_faulty_mock_and_shows_it_fixed_on_
     assert not [line for line in lines if PASSWORD in line or token in line]
 
 
+@SHARED_RUN
 def test_replay_of_every_test_against_the_clean_mock_passes_them(failing: Path, mocks: dict[str, MockServer], capsys: pytest.CaptureFixture[str]) -> None:
     """Without --failed, every test is replayed (those that passed too); the clean mock breaks no contract."""
     code, lines = _replay(capsys, str(failing / "results.json"), "--base-url", mocks["clean"].url, *CREDENTIALS)
@@ -101,6 +106,7 @@ def test_replay_of_every_test_against_the_clean_mock_passes_them(failing: Path, 
     assert {new for _, new, _ in rows.values()} <= {"passed", "skipped"} and code == exit_codes.CONFORMANT, lines
 
 
+@SHARED_RUN
 def test_credentials_come_from_the_command_line(failing: Path, mocks: dict[str, MockServer], capsys: pytest.CaptureFixture[str]) -> None:
     """The HAR holds no credential: replay sends the ones it is given, and wrong ones stop it at once (exit 3)."""
     code, lines = _replay(capsys, str(failing / "results.json"), "--failed", "--base-url", mocks["clean"].url, "--username", "elastic", "--password", "wrong")
@@ -108,6 +114,7 @@ def test_credentials_come_from_the_command_line(failing: Path, mocks: dict[str, 
 
 
 @pytest.mark.slow(seconds=8)
+@SHARED_RUN
 def test_last_failed_reruns_exactly_the_tests_that_did_not_pass(failing: Path, mocks: dict[str, MockServer], tmp_path: Path) -> None:
     folder = tmp_path / "reports"
     shutil.copytree(failing, folder)
@@ -135,6 +142,7 @@ def test_last_failed_without_a_previous_run_is_one_line_and_exit_2(tmp_path: Pat
     assert len(err) == 1 and "--last-failed:" in err[0] and "results.json: no such file" in err[0], err
 
 
+@SHARED_RUN
 def test_bad_input_is_one_line_and_exit_2(failing: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     no_har = tmp_path / "no-har"
     no_har.mkdir()

@@ -31,6 +31,10 @@ def catalogue() -> dict:
     return json.loads(done.stdout)
 
 
+SHARED_RUN = pytest.mark.xdist_group("requirements-catalogue")  # the catalogue is collected once, in one worker
+
+
+@SHARED_RUN
 def test_every_requirement_has_its_sentence_operations_and_tests(catalogue: dict) -> None:
     requirements = catalogue["requirements"]
     assert len(requirements) > 80
@@ -46,6 +50,7 @@ def test_every_requirement_has_its_sentence_operations_and_tests(catalogue: dict
     assert len(schema["operations"]) == 17
 
 
+@SHARED_RUN
 def test_every_fault_expects_requirements_the_catalogue_lists(catalogue: dict) -> None:
     assert catalogue["unknown_expected"] == []
     listed = {r["id"] for r in catalogue["requirements"]}
@@ -62,6 +67,7 @@ def test_docs_requirements_md_is_not_stale() -> None:
     assert done.stdout == committed, "docs/requirements.md is stale: kibana-conformance requirements --format markdown --output docs/requirements.md"
 
 
+@SHARED_RUN
 def test_yaml_is_the_same_catalogue(catalogue: dict) -> None:
     import yaml
 
@@ -71,6 +77,7 @@ def test_yaml_is_the_same_catalogue(catalogue: dict) -> None:
 
 
 @pytest.mark.skipif(not SEED.is_file(), reason=SEED_MISSING)
+@SHARED_RUN
 def test_the_packaged_line_index_is_built_from_the_seed(catalogue: dict) -> None:
     from kibana_conformance.requirements import load_sources
 

@@ -128,22 +128,6 @@ def assert_stopped_by_preflight(run: Run, message: str) -> str:
     return lines[0]
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests that share one costly run (a module fixture) carry an xdist_group: under `pytest -n`
-    (loadgroup, which the plugin picks), one worker runs them all and the run happens once.
-    pytest-xdist names the group in the node id through an attribute pytest >= 9.2 no longer
-    reads (and only when the worker itself was told loadgroup); the plugin's helper writes the id."""
-    from kibana_conformance.plugin import _set_nodeid
-
-    if not hasattr(config, "workerinput"):
-        return
-    for item in items:
-        marker = item.get_closest_marker("xdist_group")
-        if marker is not None and "/live/" in f"/{item.nodeid}" and "@" not in item.nodeid:
-            _set_nodeid(item, f"{item.nodeid}@{marker.args[0]}")
-
-
 @pytest.fixture
 def kibana_mock() -> Iterator[MockServer]:
     """A mock deployment of its own, in its seeded state."""
