@@ -24,10 +24,12 @@ def _run(tmp_path: Path, name: str, *args: str) -> tuple[int, str, set[str]]:
 
 
 @pytest.mark.slow(seconds=22)
-@pytest.mark.parametrize("fault", [None, "security-exception-version-not-bumped"], ids=["clean", "faulty"])
-def test_two_workers_and_one_agree(tmp_path: Path, fault: str | None) -> None:
-    faults = ["--mock-fault", fault] if fault else []
+def test_two_workers_and_one_agree(tmp_path: Path) -> None:
+    """Against a faulty mock, so that the comparison has failures to compare: a failure only one of the runs has
+    (lost, or made up by the split) shows as a difference of the sets. (A clean mock's run under two workers is
+    conformant in tests/test_har.py and tests/live.)"""
+    faults = ["--mock-fault", "security-exception-version-not-bumped"]
     serial = _run(tmp_path, "serial", *faults, "-n", "0")
     parallel = _run(tmp_path, "parallel", *faults, "-n", "2")
     assert serial == parallel
-    assert serial[1] == ("not conformant" if fault else "conformant")
+    assert serial[1] == "not conformant" and serial[2], serial

@@ -70,9 +70,10 @@ def test_ctrl_c_ends_with_exit_130_and_an_interrupted_report(tmp_path: Path) -> 
 
 @pytest.mark.slow(seconds=16)
 def test_a_report_folder_in_use_is_refused(tmp_path: Path) -> None:
-    """Two runs into one folder would overwrite each other's reports: the second is a usage error."""
+    """Two runs into one folder would overwrite each other's reports: the second is a usage error. (The folder is
+    claimed before any test process starts: the first run can be a single one.)"""
     report_dir = tmp_path / "reports"
-    first, output = _start(tmp_path / "first", "--report-dir", str(report_dir))
+    first, output = _start(tmp_path / "first", "--report-dir", str(report_dir), "-n", "0")
     try:
         _wait_for(output, r"items\]|collected \d+ items", first)
         second, second_output = _start(tmp_path / "second", "--report-dir", str(report_dir))
