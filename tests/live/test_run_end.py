@@ -16,19 +16,20 @@ import pytest
 from kibana_conformance.mock import MockServer
 
 from . import servers
-from .conftest import CREDENTIALS, MOCK_RESOURCES, SLICE, _command, assert_readable, assert_stopped_by_preflight, clean_environment, run_cli
+from .conftest import CREDENTIALS, MOCK_RESOURCES, SLICE, WITHOUT_COVERAGE_ENV, _command, assert_readable, assert_stopped_by_preflight, clean_environment, run_cli
 from .servers import Proxy, Rule
 
 
 def _start(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], Path]:
     """`kibana-conformance run` in the background; its output in a file. SIGINT is set back to its default in the
-    child: a test run started as a background job of a shell has it ignored, and the child would inherit that."""
+    child: a test run started as a background job of a shell has it ignored, and the child would inherit that.
+    Without the coverage phase, as run_cli: what is tested here is how the run ends, not what it detects."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     output = tmp_path / "output.txt"
     with output.open("wb") as sink:
         process = subprocess.Popen(
             [*_command(), "run", *args], stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=tmp_path,
-            env={**clean_environment(), **MOCK_RESOURCES, **(env or {})}, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+            env={**clean_environment(), **MOCK_RESOURCES, **WITHOUT_COVERAGE_ENV, **(env or {})}, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
     return process, output
 
