@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .forked import Runner
 from .mock.faults import Fault, catalogue
 from .openapi import default_document
 from .paths import suites_dir
@@ -87,10 +88,11 @@ SEEDED_REQUIREMENT = "SCHEMA-PROPERTIES"
 SEEDED_PART: dict[str, Any] = {"requirements": [SEEDED_REQUIREMENT], "phases": ("fuzzing",)}
 
 
-def run_suite(faults: list[str], seed: int, options: Options, operations: list[str] | None = None, requirements: list[str] | None = None, phases: tuple[str, ...] | None = None) -> SuiteOutcome:
-    """The suite in a fresh process against the bundled mock with these faults switched on."""
+def run_suite(faults: list[str], seed: int, options: Options, operations: list[str] | None = None, requirements: list[str] | None = None, phases: tuple[str, ...] | None = None, runner: Runner | None = None) -> SuiteOutcome:
+    """The suite in a fresh process (forked after the imports: :mod:`kibana_conformance.forked`) against the bundled
+    mock with these faults switched on."""
     with tempfile.TemporaryDirectory(prefix="kct-selftest-") as tmp:
-        argv = [sys.executable, "-m", "pytest", str(suites_dir()), "-q", "--assert=plain", "-p", "no:cacheprovider", "-p", "no:randomly",
+        argv = [str(suites_dir()), "-q", "--assert=plain", "-p", "no:cacheprovider", "-p", "no:randomly",
                 "--max-examples", str(options.max_examples), "--seed", str(seed), "--report-dir", tmp, "-W", "ignore", "--no-har"]
         argv += [f"--mock-fault={name}" for name in faults]
         if operations:
@@ -100,14 +102,17 @@ def run_suite(faults: list[str], seed: int, options: Options, operations: list[s
         if phases:
             argv += ["--phases", ",".join(phases)]
         started = time.time()
-        try:
-            proc = subprocess.run(argv, cwd=tmp, env=_env(), capture_output=True, text=True, timeout=options.timeout)
-        except subprocess.TimeoutExpired:
+        if runner is None:
+            with Runner(_env()) as alone:
+                done = alone.run(argv, Path(tmp), options.timeout)
+        else:
+            done = runner.run(argv, Path(tmp), options.timeout)
+        if done.returncode is None:
             return SuiteOutcome([], 0, time.time() - started, error=f"timed out after {options.timeout:g} s")
         results_file = Path(tmp) / "results.json"
         if not results_file.is_file():
-            tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
-            return SuiteOutcome([], 0, time.time() - started, error=f"exit {proc.returncode}: {' | '.join(tail)}")
+            tail = done.output.strip().splitlines()[-3:]
+            return SuiteOutcome([], 0, time.time() - started, error=f"exit {done.returncode}: {' | '.join(tail)}")
         results = json.loads(results_file.read_text())
     failures = [
         {"requirement": t["requirement"], "operations": t["operations"], "after": t["finished_at"] - results["started_epoch"]}
@@ -179,12 +184,12 @@ def _judge(row: FaultRow, fault: Fault, outcome: SuiteOutcome, mine: list[dict[s
         row.error = f"broken fault: its own code raised {row.broken} time{'s' if row.broken != 1 else ''} (answered 500; not a kill)"
 
 
-def evaluate(fault: Fault, options: Options, peer_clean: set[str] | None, deadline: float) -> FaultRow:
+def evaluate(fault: Fault, options: Options, peer_clean: set[str] | None, deadline: float, runner: Runner | None = None) -> FaultRow:
     row = _fault_row(fault)
     if time.time() > deadline:
         row.error = "not run: time budget spent"
         return row
-    outcome = run_suite([fault.name], options.seed, options, sorted(fault.operations) if fault.operations else None, _requirements([fault], options))
+    outcome = run_suite([fault.name], options.seed, options, sorted(fault.operations) if fault.operations else None, _requirements([fault], options), runner=runner)
     row.duration = round(outcome.duration, 1)
     if outcome.error:
         row.error = outcome.error
@@ -225,7 +230,7 @@ def batches(faults: list[Fault]) -> list[list[Fault]]:
     return [members for _, members in runs]
 
 
-def evaluate_batch(faults: list[Fault], options: Options, deadline: float) -> list[FaultRow]:
+def evaluate_batch(faults: list[Fault], options: Options, deadline: float, runner: Runner | None = None) -> list[FaultRow]:
     """One run with several faults on disjoint operations.
 
     A failed test is credited to the fault whose operations contain every faulty operation the
@@ -237,7 +242,7 @@ def evaluate_batch(faults: list[Fault], options: Options, deadline: float) -> li
             row.error = "not run: time budget spent"
         return rows
     operations = sorted({op for f in faults for op in f.operations or ()}) or None
-    outcome = run_suite([f.name for f in faults], options.seed, options, operations, _requirements(faults, options))
+    outcome = run_suite([f.name for f in faults], options.seed, options, operations, _requirements(faults, options), runner=runner)
     faulty = set(operations or ())
     for fault, row in zip(faults, rows, strict=True):
         row.duration = round(outcome.duration, 1)
@@ -258,11 +263,11 @@ def selftest(options: Options, progress: Any = print) -> dict[str, Any]:
     faults = catalogue()
     chosen = [faults[name] for name in options.faults] if options.faults else list(faults.values())
     seeds = [options.seed + i for i in range(options.clean_seeds)]
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+    with ThreadPoolExecutor(max_workers=options.jobs) as pool, Runner(_env()) as runner:
         # The first seed runs every test; the others only what the seed changes: the fuzzing phase of the
         # property tests (every other test, and the examples and coverage phases, send the same requests
         # whatever the seed: tests/test_zoo.py and tests/test_phases.py check it).
-        clean = list(pool.map(lambda s: (s, run_suite([], s, options, **({} if s == seeds[0] else SEEDED_PART))), seeds))
+        clean = list(pool.map(lambda s: (s, run_suite([], s, options, **({} if s == seeds[0] else SEEDED_PART), runner=runner)), seeds))
         for seed, outcome in clean:
             progress(f"clean mock, seed {seed}{'' if seed == seeds[0] else ' (property tests, fuzzing phase)'}: {outcome.passed} passed, failed: {outcome.failed or 'none'}{' ERROR ' + outcome.error if outcome.error else ''}")
         peer_clean = None
@@ -272,10 +277,10 @@ def selftest(options: Options, progress: Any = print) -> dict[str, Any]:
             progress(f"schemathesis on the clean mock: {len(peer_clean)} failures (false alarms, discounted)")
         rows = []
         if options.batch:
-            results = pool.map(lambda b: evaluate_batch(b, options, deadline), batches(chosen))
+            results = pool.map(lambda b: evaluate_batch(b, options, deadline, runner), batches(chosen))
             evaluated = [row for batch in results for row in batch]
         else:
-            evaluated = pool.map(lambda f: evaluate(f, options, peer_clean, deadline), chosen)
+            evaluated = pool.map(lambda f: evaluate(f, options, peer_clean, deadline, runner), chosen)
         for row in evaluated:
             progress(f"{row.name}: {'killed' if row.killed else 'SURVIVED' if row.killed is False else row.error}")
             rows.append(row)
