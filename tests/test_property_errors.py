@@ -16,3 +16,21 @@ def test_a_group_of_transport_problems_is_the_first_of_them() -> None:
 def test_a_group_with_another_error_stays_what_it_is() -> None:
     closed = TransportError("GET /api/x", "connection closed mid-body")
     assert transport_problem(ExceptionGroup("mixed", [closed, ValueError("the suite's own")])) is None
+
+
+def test_a_long_request_line_is_cut_between_parameters_so_redaction_still_sees_each_whole() -> None:
+    """A generated query can be kilobytes long: the message shows ~120 characters, cut only between path segments
+    and query parameters. A known secret straddling the cut is left out whole, never shown in part (redaction
+    replaces only whole secrets it knows)."""
+    from kibana_conformance.redaction import Redactor
+
+    secret = "kct-known-secret-value-0123456789"
+    for filler in range(60, 130, 7):  # the secret at every position around the cut
+        line = f"GET /api/fleet/epm/packages?category={'x' * filler}&note={secret}&prerelease=true&{'y=1&' * 300}"
+        message = str(TransportError(line, "no complete answer within 10 s"))
+        shown = message.split(": no complete answer")[0]
+        assert len(shown) <= TransportError.SHOWN and shown.endswith("…"), shown
+        assert line.startswith(shown[:-1]) and shown[-2] in "/?&;", shown
+        redacted = Redactor([secret]).text(message)
+        assert not any(secret[:n] in redacted for n in range(8, len(secret) + 1)), redacted
+    assert str(TransportError("GET /api/status", "refused")) == "GET /api/status: refused"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import email.utils
 import math
+import re
 import ssl
 import threading
 import time
@@ -43,10 +44,23 @@ class TransportError(Exception):
     SHOWN = 120  # characters of the request line a message shows: a generated query can be kilobytes long
 
     def __init__(self, request_line: str, what: str) -> None:
-        shown = request_line if len(request_line) <= self.SHOWN else request_line[: self.SHOWN - 1] + "…"
-        super().__init__(f"{shown}: {what}")
+        super().__init__(f"{shortened(request_line, self.SHOWN)}: {what}")
         self.request_line = request_line
         self.what = what
+
+
+def shortened(request_line: str, limit: int) -> str:
+    """At most about ``limit`` characters of a request line, cut only between path segments and query parameters:
+    redaction, later, replaces a secret it knows only when the whole of it is there, so no part is ever cut."""
+    if len(request_line) <= limit:
+        return request_line
+    pieces = re.split(r"(?<=[/?&;])", request_line)
+    kept = ""
+    for piece in pieces:
+        if len(kept) + len(piece) > limit - 1:
+            break
+        kept += piece
+    return kept + "…"
 
 
 class BodyTooLarge(Exception):
