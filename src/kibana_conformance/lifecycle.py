@@ -214,7 +214,6 @@ class Lifecycle:
             kept = [exchange_dict(e) for e in exchanges[-EXCHANGES_KEPT:]]
             record.exchanges = redactor.data(kept)
             record.reproduction = redactor.text(kept[-1]["curl"]) if kept else reproduction_from(record.failure_text or "")
-            _attach_for_allure(record)
         else:
             record.outcome = "divergent" if record.divergences else "passed"
         report.sections = [(title, redactor.text(text)) for title, text in report.sections]
@@ -359,7 +358,7 @@ class Lifecycle:
                 if not entry["accepted"]:
                     self.ctx.notes.append(f"known divergence {entry['decision']} of {entry['operation']} not accepted (judged strictly): {entry['why']}")
             problems = self._write_har(records)
-            problems += write_reports(self.results, self.ctx.settings.report_dir, self.ctx.redactor)
+            problems += write_reports(self.results, self.ctx.settings.report_dir, self.ctx.redactor, allure=not self._allure_pytest_writes_ours())
         except Exception as exc:  # the verdict must reach the user even when a report cannot be made
             problems = [f"internal error while writing the reports: {type(exc).__name__}: {self.ctx.redactor.text(str(exc))}"]
             self.results = self.results or {"verdict": "internal error", "counts": {}}
@@ -368,6 +367,12 @@ class Lifecycle:
             outcome.verdict = self.results.get("verdict")
             outcome.report_problems = problems
             outcome.report_dir = self.ctx.settings.report_dir
+
+    def _allure_pytest_writes_ours(self) -> bool:
+        """True when the user had allure-pytest write into the report folder's ``allure-results`` (``--alluredir``):
+        its files are then the folder's Allure results, and the suite's own would replace them."""
+        chosen = getattr(self.config.option, "allure_report_dir", None)
+        return bool(chosen) and Path(chosen).resolve() == (self.ctx.settings.report_dir / ALLURE_DIR).resolve()
 
     def _write_har(self, records: list[TestRecord]) -> list[str]:
         """``exchanges.har`` from every process's spill file (a worker stopped by an interrupt included),
@@ -477,10 +482,11 @@ class Lifecycle:
 
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        """Every file other tools wrote for this run (JUnit, Allure) through the redaction point, once complete."""
+        """Every file other tools wrote for this run (JUnit; Allure when the user had allure-pytest write it) through
+        the redaction point, once complete."""
         if self.is_worker:
             return
-        paths = [self.ctx.settings.report_dir / JUNIT_FILE, self.ctx.settings.report_dir / ALLURE_DIR]
+        paths = [self.ctx.settings.report_dir / JUNIT_FILE]
         for extra in (getattr(config.option, "xmlpath", None), getattr(config.option, "allure_report_dir", None)):
             if extra:
                 paths.append(Path(extra))
@@ -508,17 +514,6 @@ def plain_nodeid(nodeid: str) -> str:
     """The node id without pytest-xdist's scheduling group ("...@put-fleet-settings"), which only workers see."""
     base, sep, group = nodeid.rpartition("@")
     return base if sep and "::" in base and "/" not in group and "[" not in group else nodeid
-
-
-def _attach_for_allure(record: TestRecord) -> None:
-    try:
-        import allure
-    except ImportError:  # pragma: no cover
-        return
-    if record.reproduction:
-        allure.attach(record.reproduction, name="reproduction (curl, credentials redacted)", attachment_type=allure.attachment_type.TEXT)
-    if record.received or record.documented:
-        allure.attach(f"Received: {record.received}\nDocumented: {record.documented}", name="received vs documented", attachment_type=allure.attachment_type.TEXT)
 
 
 def _skip_reason(report: pytest.TestReport) -> str:

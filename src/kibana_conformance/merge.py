@@ -3,13 +3,12 @@ as one report, with one verdict and the same exit codes as a single run.
 
 The tests of the shards are put together (a test in two shards is a usage error), the coverage
 counts are added up, the verdict and the coverage gate are computed again from the whole;
-JUnit test cases, Allure results and HAR entries are gathered into one file or folder each.
+JUnit test cases and HAR entries are gathered into one file each; the Allure results are written from the merged results.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 
 from .redaction import Redactor
 from .report import junit
-from .report.artifacts import ALLURE_DIR, HAR_FILE, JUNIT_FILE, RESULTS_FILE, write_reports, write_text
+from .report.artifacts import HAR_FILE, JUNIT_FILE, RESULTS_FILE, write_reports, write_text
 from .report.results import TestRecord, build_results
 
 STOPPED = ("internal error", "interrupted")
@@ -116,7 +115,4 @@ def merge(folders: list[Path], out: Path, min_coverage: float | None = None) -> 
     problems = write_reports(results, out, redactor)
     _merge_junit(folders, out, redactor)
     _merge_har(folders, out, redactor)
-    for folder in folders:
-        if (folder / ALLURE_DIR).is_dir():
-            shutil.copytree(folder / ALLURE_DIR, out / ALLURE_DIR, dirs_exist_ok=True)
     return results, problems

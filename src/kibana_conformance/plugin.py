@@ -9,7 +9,6 @@ what happens at the end of a run (restore, gate, verdict, reports) is :mod:`.lif
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -406,29 +405,10 @@ def _observe_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
     if ctx is None or meta is None:
         yield
         return
-    if "allure" in sys.modules or request.config.pluginmanager.hasplugin("allure_pytest"):
-        _label_for_allure(meta)
     ctx.wire.recorder.start(plain_nodeid(request.node.nodeid), meta.requirement)
     ctx.divergences.start()
     yield
     ctx.wire.recorder.leave()
-
-
-def _label_for_allure(meta: TestMeta) -> None:
-    """Allure labels: epic = API area, feature = operation, story = check category, plus the requirement."""
-    try:
-        import allure
-    except ImportError:  # pragma: no cover
-        return
-    catalog = load_catalog()
-    for area in sorted({catalog.get(op).area for op in meta.operations}):
-        allure.dynamic.epic(area)
-    for op in meta.operations:
-        allure.dynamic.feature(op)
-    allure.dynamic.story(meta.category)
-    allure.dynamic.label("requirement", meta.requirement)
-    if meta.doc:
-        allure.dynamic.description(meta.doc)
 
 
 __all__ = ["META_KEY", "RUN_KEY", "TestMeta", "activate"]

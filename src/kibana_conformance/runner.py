@@ -172,7 +172,6 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
         "ignore::pytest.PytestAssertRewriteWarning",
         f"--report-dir={folder}",
         f"--junitxml={folder / 'junit.xml'}",
-        f"--alluredir={folder / 'allure-results'}",
         "-o",
         "junit_family=xunit1",
         "-o",

@@ -8,6 +8,7 @@ operations fail with a readable line, the others pass.
 from __future__ import annotations
 
 import base64
+import json
 import re
 import socket
 from collections.abc import Callable, Iterator
@@ -206,6 +207,18 @@ def test_misbehaving_target_is_not_conformant_and_readable(broken: Broken) -> No
             assert line.startswith("FAILED suites/"), line
             _, _, message = line.partition(" - ")
             assert len(message) < 200, line
+
+
+@ONE_RUN
+def test_the_allure_results_are_the_reports_tests(broken: Broken) -> None:
+    """One Allure result per test of results.json, with its outcome; no per-fixture files (allure-pytest's)."""
+    folder = broken.run.report_dir / "allure-results"
+    files = [p.name for p in folder.iterdir()]
+    results = [json.loads((folder / name).read_text()) for name in files if name.endswith("-result.json")]
+    assert sorted((r["fullName"], next(l["value"] for l in r["labels"] if l["name"] == "outcome")) for r in results) == sorted(
+        (t["nodeid"], t["outcome"]) for t in broken.run.tests())
+    assert {r["status"] for r in results} == {"passed", "failed", "broken", "skipped"}
+    assert not [name for name in files if not name.endswith(("-result.json", "-attachment.txt"))]
 
 
 @ONE_RUN

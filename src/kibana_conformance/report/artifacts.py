@@ -1,7 +1,7 @@
 """Writing the artifacts of a run, every one through the redaction point.
 
-:func:`write_reports` renders ``results.json`` and ``index.html`` from the results;
-:func:`sweep` passes the files other tools write (JUnit by pytest, Allure by allure-pytest) through
+:func:`write_reports` renders ``results.json``, ``index.html`` and ``allure-results/`` from the results;
+:func:`sweep` passes the files other tools write (JUnit by pytest, Allure by allure-pytest when a user asks for it) through
 the same :class:`~kibana_conformance.redaction.Redactor` once they are complete. :class:`ReportFolder`
 claims the folder for one run (a lock) and clears what an earlier run left there, so a report
 never mixes two runs.
@@ -48,19 +48,39 @@ def write_chunks(path: Path, chunks: Iterable[str], redactor: Redactor) -> None:
     os.replace(tmp, path)
 
 
-def write_reports(results: dict[str, Any], report_dir: Path, redactor: Redactor) -> list[str]:
-    """``results.json`` and ``index.html``; each written whatever happens to the other. Returns the problems."""
+def write_reports(results: dict[str, Any], report_dir: Path, redactor: Redactor, *, allure: bool = True) -> list[str]:
+    """``results.json``, ``index.html`` and (``allure``) ``allure-results/``; each written whatever happens to the
+    others. Returns the problems."""
     from .html import render
 
     problems: list[str] = []
-    for name, make in ((RESULTS_FILE, lambda: json.dumps(results, indent=2, ensure_ascii=False) + "\n"), (HTML_FILE, lambda: render(results))):
+    makers = [(RESULTS_FILE, lambda: json.dumps(results, indent=2, ensure_ascii=False) + "\n"), (HTML_FILE, lambda: render(results))]
+    for name, make in makers:
         try:
             write_text(report_dir / name, make(), redactor)
         except OSError as exc:
             problems.append(f"cannot write {report_dir / name}: {exc.strerror or exc}")
         except Exception as exc:  # a rendering bug must not cost the other file
             problems.append(f"cannot render {name}: {type(exc).__name__}: {exc}")
+    if allure:
+        problems += write_allure(results, report_dir / ALLURE_DIR, redactor)
     return problems
+
+
+def write_allure(results: dict[str, Any], folder: Path, redactor: Redactor) -> list[str]:
+    """The Allure results of the run's tests, replacing whatever the folder held."""
+    from .allure import result_files
+
+    try:
+        if folder.is_dir():
+            shutil.rmtree(folder)
+        for name, text in result_files(results):
+            write_text(folder / name, text, redactor)
+    except OSError as exc:
+        return [f"cannot write {folder}: {exc.strerror or exc}"]
+    except Exception as exc:  # a rendering bug must not cost the other reports
+        return [f"cannot render {ALLURE_DIR}: {type(exc).__name__}: {exc}"]
+    return []
 
 
 def sweep(paths: Iterable[Path], redactor: Redactor) -> list[str]:
