@@ -19,7 +19,7 @@ from kibana_conformance.mock import MockConfig, MockServer
 from kibana_conformance.mock.errors import KibanaError
 from kibana_conformance.mock.faults import Fault, catalogue
 from kibana_conformance.paths import suites_dir
-from kibana_conformance.selftest import FaultRow, Options, SuiteOutcome, _judge, batches, peer_config, selftest, write
+from kibana_conformance.selftest import FaultRow, Options, SuiteOutcome, _judge, batches, peer_config, run_suite, selftest, write
 
 REQUIRED_KILL_RATE = 0.95
 
@@ -94,6 +94,33 @@ def test_a_fault_whose_own_code_raises_is_counted_by_the_mock() -> None:
         assert client.get("/_mock/stats").json()["fault_errors"] == {"kct-misspelt": 1}
 
 
+def test_a_suite_error_is_no_kill(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A test that ended in the suite's own exception is a bug of the suite: reported, never credited to the fault."""
+    tests = [
+        {"nodeid": "suites/x.py::test_a", "requirement": "ERR-ENVELOPE-400", "operations": ["get-osquery-live-queries-id-results-actionid"],
+         "outcome": "error", "error_kind": "suite", "summary": "suite error (not the target's failure): CatalogError: x", "finished_at": 2.0},
+        {"nodeid": "suites/x.py::test_b", "requirement": "SEC-OSQUERY-PAGE-SIZE", "operations": ["get-osquery-live-queries-id-results-actionid"],
+         "outcome": "error", "error_kind": "transport", "summary": "the suite could not judge: no answer", "finished_at": 3.0},
+    ]
+    results = {"started_epoch": 1.0, "tests": tests, "counts": {"passed": 0}}
+
+    class Done:
+        returncode, output = 1, ""
+
+    class Writing:
+        def run(self, argv: list[str], folder: Path, timeout: float) -> Done:
+            (folder / "results.json").write_text(json.dumps(results))
+            return Done()
+
+    outcome = run_suite(["kct-fault"], 1, Options(), runner=Writing())  # type: ignore[arg-type]
+    assert outcome.failed == ["SEC-OSQUERY-PAGE-SIZE"]
+    assert outcome.suite_errors == ["suites/x.py::test_a: suite error (not the target's failure): CatalogError: x"]
+    fault = _fault("kct-fault", lambda call, proceed: proceed(), expected=("ERR-ENVELOPE-400",))
+    row = FaultRow(fault.name, fault.description, [], expected=["ERR-ENVELOPE-400"])
+    _judge(row, fault, outcome, outcome.failures)
+    assert not row.killed and row.suite_errors == outcome.suite_errors
+
+
 @pytest.mark.parametrize(
     ("failed", "fault_errors", "killed", "requirements", "collateral", "broken"),
     [
@@ -145,4 +172,5 @@ def test_the_zoo_is_killed_and_the_clean_mock_passes(tmp_path: Path) -> None:
     assert summary["not_run"] == [], report
     assert summary["survivors"] == [], report
     assert summary["broken"] == [], report
+    assert summary["suite_errors"] == [], report
     assert summary["kill_rate"] >= REQUIRED_KILL_RATE, report

@@ -33,6 +33,8 @@ class SuiteOutcome:
     duration: float
     error: str | None = None
     fault_errors: dict[str, int] = field(default_factory=dict)  # faults whose own code raised, with how often
+    # Tests that ended in the suite's own exception ("nodeid: summary"): a bug of the suite, never a kill.
+    suite_errors: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[str]:
@@ -59,6 +61,7 @@ class FaultRow:
     peer_killed: bool | None = None
     peer_failures: list[str] = field(default_factory=list)
     error: str | None = None
+    suite_errors: list[str] = field(default_factory=list)  # the run's tests that ended in the suite's own exception
 
 
 @dataclass
@@ -114,13 +117,17 @@ def run_suite(faults: list[str], seed: int, options: Options, operations: list[s
             tail = done.output.strip().splitlines()[-3:]
             return SuiteOutcome([], 0, time.time() - started, error=f"exit {done.returncode}: {' | '.join(tail)}")
         results = json.loads(results_file.read_text())
+    def ours(test: dict[str, Any]) -> bool:
+        return test["outcome"] == "error" and test.get("error_kind") == "suite"
+
     failures = [
         {"requirement": t["requirement"], "operations": t["operations"], "after": t["finished_at"] - results["started_epoch"]}
         for t in results["tests"]
-        if t["outcome"] in ("failed", "error")
+        if t["outcome"] in ("failed", "error") and not ours(t)
     ]
+    suite_errors = [f"{t['nodeid']}: {t['summary']}" for t in results["tests"] if ours(t)]
     fault_errors = (results.get("embedded_mock") or {}).get("fault_errors") or {}
-    return SuiteOutcome(failures, results["counts"]["passed"], time.time() - started, fault_errors=fault_errors)
+    return SuiteOutcome(failures, results["counts"]["passed"], time.time() - started, fault_errors=fault_errors, suite_errors=suite_errors)
 
 
 def peer_config(base_url: str, seed: int, max_examples: int) -> str:
@@ -178,6 +185,7 @@ def _judge(row: FaultRow, fault: Fault, outcome: SuiteOutcome, mine: list[dict[s
     row.requirements = sorted(failed & fault.expected)
     row.collateral = sorted(failed - fault.expected)
     row.broken = int(outcome.fault_errors.get(fault.name, 0))
+    row.suite_errors = list(outcome.suite_errors)
     row.killed = bool(expected) and not row.broken
     row.ttff = outcome.ttff(expected) if expected else None
     if row.broken:
@@ -298,8 +306,9 @@ def summarise(rows: list[FaultRow], clean: list[tuple[int, SuiteOutcome]], peer_
     return {
         "options": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(options).items()},
         "duration_s": round(duration, 1),
-        "clean": [{"seed": s, "passed": o.passed, "failed": o.failed, "error": o.error} for s, o in clean],
-        "clean_ok": all(not o.failed and not o.error for _, o in clean),
+        "clean": [{"seed": s, "passed": o.passed, "failed": o.failed, "error": o.error, "suite_errors": o.suite_errors} for s, o in clean],
+        "clean_ok": all(not o.failed and not o.error and not o.suite_errors for _, o in clean),
+        "suite_errors": sorted({e for r in rows for e in r.suite_errors}),
         "faults": [asdict(r) for r in rows],
         "kill_rate": round(len(killed) / len(counted), 4) if counted else None,
         "killed": len(killed),
@@ -345,6 +354,8 @@ def markdown(summary: dict[str, Any]) -> str:
         lines.append(f"**Caught only by requirements not expected to catch them:** {', '.join(summary['collateral_only'])}.")
     if summary["broken"]:
         lines.append(f"**Broken faults** (their own code raised; errors of the zoo, not kills): {', '.join(summary['broken'])}.")
+    if summary.get("suite_errors"):
+        lines.append(f"**Suite errors** (the suite's own exceptions during fault runs; bugs of the suite, not kills): {'; '.join(summary['suite_errors'])}.")
     lines += ["", "| fault | what the bug is | killed | by (expected) | collateral | first failure after | schemathesis |", "|---|---|---|---|---|---|---|"]
 
     def listed(ids: list[str]) -> str:

@@ -317,6 +317,18 @@ def _page_size_ignored(call, proceed):
     return proceed()
 
 
+@fault("security-osquery-page-not-validated", "a page that is not a number is read as the first page (200) instead of refused (400)", expected=["ERR-ENVELOPE-400"], stage="validate", operations=OSQUERY)
+def _page_not_validated(call, proceed):
+    page = call.raw_query.get("page")
+    if not page or all(value.strip().isdigit() for value in page):
+        return proceed()
+    del call.raw_query["page"]
+    try:
+        return proceed()
+    finally:
+        call.raw_query["page"] = page
+
+
 @fault("security-osquery-page-size-clamped", "pageSize is clamped to 50, the table's largest page option, without saying so", expected=["SEC-OSQUERY-PAGE-SIZE-LARGE"], stage="handle", operations=OSQUERY)
 def _page_size_clamped(call, proceed):
     call.query = {**call.query, "pageSize": min(int(call.query.get("pageSize") or 20), 50)}
