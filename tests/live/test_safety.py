@@ -101,12 +101,13 @@ def busiest_second(seen: list[Seen]) -> int:
     return max(bisect.bisect_left(times, t + 1.0) - i for i, t in enumerate(times))
 
 
-@pytest.mark.slow(seconds=10)
 def test_max_rps_caps_every_request(tmp_path: Path, kibana_mock: MockServer) -> None:
-    """The suite's own requests and schemathesis' (with its checks' extra requests) share the limit."""
+    """The suite's own requests and schemathesis' (with its checks' extra requests) share the limit.
+
+    20 per second is a real cap: the same slice runs at well over 100 requests per second without one."""
     with proxy_to(kibana_mock) as proxy:
-        run = run_cli(tmp_path, "--base-url", proxy.url, *CREDENTIALS, *SLICE, "--max-rps", "5")
+        run = run_cli(tmp_path, "--base-url", proxy.url, *CREDENTIALS, *SLICE, "--max-rps", "20")
     assert run.returncode == 0, run.describe()
     assert len(proxy.seen) > 30
-    assert rate(proxy.seen) <= 5.5, rate(proxy.seen)
-    assert busiest_second(proxy.seen) <= 6, busiest_second(proxy.seen)  # no burst either
+    assert rate(proxy.seen) <= 21, rate(proxy.seen)
+    assert busiest_second(proxy.seen) <= 21, busiest_second(proxy.seen)  # no burst either
