@@ -40,6 +40,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "slow(seconds): an end-to-end test that runs the suite, with roughly how long it takes on 2 quiet cores;"
         " the longest start first, so that the pytest-xdist workers end together",
     )
+    # pytest-xdist's loadgroup hands out the groups with the most tests first, whatever the order below: the
+    # hostile run's group (33 tests, half its time waiting out timeouts) then started beside small runs, and the
+    # zoo (one test, two processes) after them. In collection order the zoo starts at once beside the hostile run.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

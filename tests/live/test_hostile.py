@@ -180,7 +180,10 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broken]:
 
 
 GOOD = "get-entity-store-engines"
-ONE_RUN = pytest.mark.xdist_group("live-broken-target")  # the module fixture runs once, in one worker
+
+def ONE_RUN(test: Callable[..., None]) -> Callable[..., None]:  # noqa: N802 (used as a marker)
+    """The module fixture runs once, in one worker; ~40 s, much of it waiting on the too-slow operation."""
+    return pytest.mark.slow(seconds=40)(pytest.mark.xdist_group("live-broken-target")(test))
 
 
 @ONE_RUN
