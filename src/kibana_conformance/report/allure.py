@@ -57,7 +57,7 @@ def result_files(results: dict[str, Any]) -> Iterator[tuple[str, str]]:
         nodeid = test["nodeid"]
         test_uuid = str(uuid.uuid4())
         name = nodeid.partition("::")[2] or nodeid
-        function, bracket, parameter = name.partition("[")
+        _, bracket, parameter = name.partition("[")
         finished = float(test.get("finished_at") or 0)
         result: dict[str, Any] = {
             "uuid": test_uuid,
