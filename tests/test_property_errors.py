@@ -4,7 +4,12 @@ tests/live/test_hostile.py, the target closing connections mid-body)."""
 
 from __future__ import annotations
 
-from kibana_conformance.suite.properties import transport_problem
+import hypothesis
+import hypothesis.core
+import pytest
+from hypothesis import strategies as st
+
+from kibana_conformance.suite.properties import _interruptible, interrupted, transport_problem
 from kibana_conformance.transport import TransportError
 
 
@@ -34,3 +39,34 @@ def test_a_long_request_line_is_cut_between_parameters_so_redaction_still_sees_e
         redacted = Redactor([secret]).text(message)
         assert not any(secret[:n] in redacted for n in range(8, len(secret) + 1)), redacted
     assert str(TransportError("GET /api/status", "refused")) == "GET /api/status: refused"
+
+
+def test_a_ctrl_c_that_hypothesis_turns_into_its_own_error_stays_a_ctrl_c(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Interrupted before its engine exists, hypothesis fails an assertion of its own while handling the
+    KeyboardInterrupt: the run went on, with a suite error where the user had pressed ctrl-c."""
+
+    def interrupt(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(hypothesis.core, "ConjectureRunner", interrupt)
+
+    @hypothesis.settings(database=None)
+    @hypothesis.given(st.integers())
+    def property_test(number: int) -> None:
+        pass
+
+    with pytest.raises(KeyboardInterrupt):
+        _interruptible(property_test)
+
+
+def test_only_an_interruption_is_one() -> None:
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise AssertionError  # noqa: B904 (as hypothesis does)
+    except AssertionError as exc:
+        assert interrupted(exc)
+    assert interrupted(ExceptionGroup("group", [ValueError("x"), RuntimeError("y")])) is False
+    assert interrupted(BaseExceptionGroup("group", [ValueError("x"), KeyboardInterrupt()]))
+    assert not interrupted(ValueError("the suite's own"))
