@@ -70,3 +70,11 @@ def test_only_an_interruption_is_one() -> None:
     assert interrupted(ExceptionGroup("group", [ValueError("x"), RuntimeError("y")])) is False
     assert interrupted(BaseExceptionGroup("group", [ValueError("x"), KeyboardInterrupt()]))
     assert not interrupted(ValueError("the suite's own"))
+
+
+def test_a_group_holding_a_ctrl_c_is_a_ctrl_c() -> None:
+    def grouped() -> None:
+        raise BaseExceptionGroup("two examples", [ValueError("x"), KeyboardInterrupt()])
+
+    with pytest.raises(KeyboardInterrupt):
+        _interruptible(grouped)

@@ -334,8 +334,8 @@ def _interruptible(hypothesis_test: Any) -> None:
     in place of the interruption (found by tests/live/test_run_end.py under load)."""
     try:
         hypothesis_test()
-    except Exception as exc:
-        if interrupted(exc):
+    except BaseException as exc:  # a group holding the KeyboardInterrupt is no Exception
+        if not isinstance(exc, KeyboardInterrupt) and interrupted(exc):
             raise KeyboardInterrupt from exc
         raise
 

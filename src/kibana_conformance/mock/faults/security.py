@@ -317,10 +317,19 @@ def _page_size_ignored(call, proceed):
     return proceed()
 
 
+def _is_number(text: str) -> bool:
+    """What Kibana's toNumberRt reads as a number (anything else is refused): only those are left to the route."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 @fault("security-osquery-page-not-validated", "a page that is not a number is read as the first page (200) instead of refused (400)", expected=["ERR-ENVELOPE-400"], stage="validate", operations=OSQUERY)
 def _page_not_validated(call, proceed):
     page = call.raw_query.get("page")
-    if not page or all(value.strip().isdigit() for value in page):
+    if not page or all(_is_number(value) for value in page):
         return proceed()
     del call.raw_query["page"]
     try:
