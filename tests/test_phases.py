@@ -46,10 +46,10 @@ def test_a_bad_value_from_the_environment_or_ini_names_where_it_came_from() -> N
     assert resolve_option(option, "fuzzing,coverage", {"KIBANA_CONFORMANCE_PHASES": "fuzz"}, None) == "coverage,fuzzing"
 
 
-def _run(folder: Path, *args: str) -> dict:
+def _run(folder: Path, *args: str, operation: str = OPERATION, max_examples: int = 3) -> dict:
     proc = subprocess.run(
-        [sys.executable, "-m", "kibana_conformance.cli", "run", "--operation", OPERATION, "--requirement", "SCHEMA-PROPERTIES",
-         "--max-examples", "3", "-n", "0", "--report-dir", str(folder), *args],
+        [sys.executable, "-m", "kibana_conformance.cli", "run", "--operation", operation, "--requirement", "SCHEMA-PROPERTIES",
+         "--max-examples", str(max_examples), "-n", "0", "--report-dir", str(folder), *args],
         capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
@@ -67,7 +67,7 @@ def _requests(folder: Path) -> Counter[str]:
 @pytest.mark.slow(seconds=11)
 def test_examples_and_coverage_send_the_same_requests_whatever_the_seed(tmp_path: Path) -> None:
     first = _run(tmp_path / "1", "--phases", "examples,coverage", "--seed", "1")
-    second = _run(tmp_path / "2", "--phases", "examples,coverage", "--seed", "2")
+    _run(tmp_path / "2", "--phases", "examples,coverage", "--seed", "2")
     assert first["phases"] == ["examples", "coverage"]
     one, two = _requests(tmp_path / "1"), _requests(tmp_path / "2")
     assert sum(one.values()) > 50 and one == two
@@ -85,3 +85,12 @@ def test_a_purpose_without_any_phase_is_skipped_with_the_reason(tmp_path: Path) 
     positive = next(t for name, t in outcomes.items() if name.startswith("test_valid_requests_conform"))
     assert positive["outcome"] == "passed"
     assert negative["outcome"] == "skipped" and "invalid requests come from the coverage and fuzzing phases" in negative["skip_reason"]
+
+
+def test_an_operation_without_invalid_cases_sends_all_its_examples_valid(tmp_path: Path) -> None:
+    """--max-examples is shared between the valid and the invalid cases of an operation; where the suite sends no
+    invalid ones (the profile's no_negative_data: the upload's form fields), the valid cases get them all."""
+    upload = _run(tmp_path / "upload", "--phases", "fuzzing", operation="post-endpoint-action-upload", max_examples=8)
+    negative = next(t for t in upload["tests"] if "test_invalid_requests_are_refused" in t["nodeid"])
+    assert negative["outcome"] == "skipped" and "no generated invalid data" in negative["skip_reason"]
+    assert upload["generated_requests"]["post-endpoint-action-upload"] == 8  # 4 when it was shared with nothing

@@ -71,6 +71,18 @@ def checks_config() -> dict[str, Any]:
     return config
 
 
+def operation_checks(op_id: str) -> dict[str, Any]:
+    """The built-in checks' settings one operation changes (schemathesis.toml's ``[operations.checks]``)."""
+    checks: dict[str, Any] = {}
+    if PROFILES[op_id].semantic_400:
+        checks["positive_data_acceptance"] = {"expected-statuses": [*POSITIVE_STATUSES, "400"]}
+    server_errors = [status for status in load_catalog().get(op_id).responses if status.startswith("5")]
+    if server_errors:
+        # A 5xx the operation documents is an answer it may give (APM documents 500 for what Elasticsearch refuses).
+        checks["not_a_server_error"] = {"expected-statuses": ["1xx", "2xx", "3xx", "4xx", *server_errors]}
+    return checks
+
+
 def phases_of(settings: Any, purpose: str) -> tuple[str, ...]:
     """The phases a purpose runs: the documented examples are valid requests, so only the positive one has them."""
     return tuple(phase for phase in settings.phases if purpose == "positive" or phase != "examples")
@@ -84,17 +96,17 @@ def selected_operations(ctx: RunContext) -> list[str]:
 def config_dict(ctx: RunContext, purpose: str, base_url: str) -> dict[str, Any]:
     """The schemathesis configuration, in ``schemathesis.toml`` shape."""
     settings = ctx.settings
+    # Half the examples each way: the two purposes together draw as many cases as one mixed run.
+    examples = max(1, (settings.max_examples + (1 if purpose == "positive" else 0)) // 2)
+    generation = {"max-examples": examples, "mode": purpose, "database": "none"}
     operations: list[dict[str, Any]] = []
-    catalog = load_catalog()
     for op_id, profile in PROFILES.items():
         entry: dict[str, Any] = {"include-operation-id": op_id}
-        checks: dict[str, Any] = {}
-        if profile.semantic_400:
-            checks["positive_data_acceptance"] = {"expected-statuses": [*POSITIVE_STATUSES, "400"]}
-        server_errors = [status for status in catalog.get(op_id).responses if status.startswith("5")]
-        if server_errors:
-            # A 5xx the operation documents is an answer it may give (APM documents 500 for what Elasticsearch refuses).
-            checks["not_a_server_error"] = {"expected-statuses": ["1xx", "2xx", "3xx", "4xx", *server_errors]}
+        if purpose == "positive" and profile.no_negative_data:
+            # No invalid cases are sent for it, so the valid ones get them all (an operation's whole generation
+            # config, as schemathesis takes it in place of the run's).
+            entry["generation"] = {**generation, "max-examples": settings.max_examples}
+        checks = operation_checks(op_id)
         if checks:
             entry["checks"] = checks
         pinned = profile.pinned_values(ctx.resources)
@@ -102,15 +114,13 @@ def config_dict(ctx: RunContext, purpose: str, base_url: str) -> dict[str, Any]:
             entry["parameters"] = {f"path.{k}": v for k, v in pinned.items()}
         if len(entry) > 1:
             operations.append(entry)
-    # Half the examples each way: the two purposes together draw as many cases as one mixed run.
-    examples = max(1, (settings.max_examples + (1 if purpose == "positive" else 0)) // 2)
     config: dict[str, Any] = {
         "seed": ctx.seed,
         "base-url": base_url,
         "request-timeout": settings.timeout,
         "max-redirects": 0,
         "tls-verify": settings.verify,
-        "generation": {"max-examples": examples, "mode": purpose, "database": "none"},
+        "generation": generation,
         "phases": {
             "examples": {"enabled": "examples" in phases_of(settings, purpose), "fill-missing": True},
             "coverage": {"enabled": "coverage" in settings.phases, "unexpected-methods": READ_ONLY_UNEXPECTED_METHODS if settings.read_only else UNEXPECTED_METHODS},
