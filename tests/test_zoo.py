@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from kibana_conformance.mock import MockConfig, MockServer
 from kibana_conformance.mock.errors import KibanaError
 from kibana_conformance.mock.faults import Fault, catalogue
 from kibana_conformance.paths import suites_dir
-from kibana_conformance.selftest import FaultRow, Options, SuiteOutcome, _judge, batches, peer_config, run_suite, selftest, write
+from kibana_conformance.selftest import FaultRow, Options, SuiteOutcome, _judge, batches, disabled_checks, peer_config, run_suite, selftest, write
 
 REQUIRED_KILL_RATE = 0.95
 
@@ -160,6 +162,48 @@ def test_the_peer_gets_the_same_test_data(tmp_path: Path) -> None:
     assert config["generation"]["max-examples"] == 7 and config["seed"] == 3
     pinned = {op["include-operation-id"]: op["parameters"] for op in config["operations"]}
     assert pinned["put-fleet-package-policies-packagepolicyid"] == {"path.packagePolicyId": "f1a5e3b2-7d4c-4b8e-9a61-3c2d8e7f4a10"}
+
+
+def test_the_timed_peer_gets_the_suites_settings_of_the_checks() -> None:
+    """bench/'s per-case comparison: the CLI judges with the suite's settings, one entry per operation."""
+    from kibana_conformance.suite.properties import REJECTION_STATUSES, UNEXPECTED_METHODS
+
+    config = tomllib.loads(peer_config("http://127.0.0.1:1", 3, 7, suite_checks=True))
+    assert config["checks"]["unsupported_method"] == {"enabled": False}
+    assert config["checks"]["negative_data_rejection"]["expected-statuses"] == REJECTION_STATUSES
+    assert config["phases"]["coverage"]["unexpected-methods"] == UNEXPECTED_METHODS
+    entries = {op["include-operation-id"]: op for op in config["operations"]}
+    assert len(entries) == len(config["operations"])  # an operation's settings in one entry, not split over two
+    policy = entries["put-fleet-package-policies-packagepolicyid"]
+    assert policy["parameters"] == {"path.packagePolicyId": "f1a5e3b2-7d4c-4b8e-9a61-3c2d8e7f4a10"}
+    assert "400" in policy["checks"]["positive_data_acceptance"]["expected-statuses"]
+    assert "unsupported_method" in disabled_checks() and "negative_data_rejection" not in disabled_checks()
+    assert "checks" not in tomllib.loads(peer_config("http://127.0.0.1:1", 3, 7))  # selftest's peer keeps the CLI's own
+
+
+@pytest.mark.slow(seconds=12)
+def test_the_timed_peer_runs_the_whole_coverage_phase(mock_server: MockServer, tmp_path: Path) -> None:
+    """Without the suite's settings the CLI stops an operation's coverage phase at the first answer it reports (Kibana's
+    404 to an undeclared method) and sends a fraction of the cases: a comparison of time per case would be unfair."""
+    from kibana_conformance.openapi import default_document
+
+    (tmp_path / "openapi.json").write_text(json.dumps(default_document()))
+
+    def coverage(suite_checks: bool) -> tuple[int, int]:
+        (tmp_path / "schemathesis.toml").write_text(peer_config(mock_server.url, 3, 5, suite_checks=suite_checks))
+        excluded = ["--exclude-checks", ",".join(disabled_checks())] if suite_checks else []
+        proc = subprocess.run([sys.executable, "-m", "schemathesis.cli", "run", "openapi.json", "--checks", "all", *excluded, "--workers", "1",
+                               "--phases", "coverage", "--include-operation-id", "put-fleet-settings", "--no-color"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        generated = re.search(r"(\d+) generated", proc.stdout)
+        assert generated, proc.stdout[-2000:]
+        failures = re.search(r"found (\d+) unique failure", proc.stdout)
+        return int(generated.group(1)), int(failures.group(1)) if failures else 0
+
+    plain_cases, plain_failures = coverage(False)
+    same_cases, same_failures = coverage(True)
+    assert plain_failures >= 1 and same_failures == 0
+    assert same_cases > 2 * plain_cases, (plain_cases, same_cases)
 
 
 @pytest.mark.slow(seconds=120)

@@ -130,17 +130,42 @@ def run_suite(faults: list[str], seed: int, options: Options, operations: list[s
     return SuiteOutcome(failures, results["counts"]["passed"], time.time() - started, fault_errors=fault_errors, suite_errors=suite_errors)
 
 
-def peer_config(base_url: str, seed: int, max_examples: int) -> str:
-    """schemathesis.toml for the plain CLI: same document, examples, phases and test data as the suite."""
+def peer_config(base_url: str, seed: int, max_examples: int, suite_checks: bool = False) -> str:
+    """schemathesis.toml for the plain CLI: same document, examples, phases and test data as the suite.
+
+    With ``suite_checks``, also the suite's settings of the built-in checks (expected statuses, the
+    checks it turns off, the unexpected methods of the coverage phase). Without them the CLI reports
+    Kibana's documented answers (404 to an undeclared method) as failures and stops each operation's
+    coverage phase at the first one, so it does a tenth of the suite's coverage cases: a comparison of
+    time per case is only fair with the same checks (the CLI also needs ``--exclude-checks`` of
+    :func:`disabled_checks`, as ``--checks all`` overrides the file).
+    """
     from .fixture_ids import RESOURCES
-    from .suite.profiles import pinned_path_parameters
+    from .suite.profiles import PROFILES, pinned_path_parameters
+    from .suite.properties import UNEXPECTED_METHODS, checks_config, operation_checks
 
     lines = [f'base-url = "{base_url}"', f"seed = {seed}", "[generation]", f"max-examples = {max_examples}", 'database = "none"']
     lines += ["[auth.basic]", 'username = "elastic"', 'password = "changeme"']
-    for op_id, parameters in pinned_path_parameters(RESOURCES).items():
-        lines += ["[[operations]]", f'include-operation-id = "{op_id}"', "[operations.parameters]"]
-        lines += [f'"path.{name}" = "{value}"' for name, value in parameters.items()]
+    if suite_checks:
+        lines += ["[phases.coverage]", f"unexpected-methods = {json.dumps(UNEXPECTED_METHODS)}"]
+        for name, settings in checks_config().items():
+            lines += [f"[checks.{name}]", *(f"{key} = {json.dumps(value)}" for key, value in settings.items())]
+    pinned = pinned_path_parameters(RESOURCES)
+    checks = {op_id: operation_checks(op_id) for op_id in PROFILES} if suite_checks else {}
+    for op_id in sorted(op_id for op_id in {*pinned, *checks} if pinned.get(op_id) or checks.get(op_id)):
+        lines += ["[[operations]]", f'include-operation-id = "{op_id}"']
+        if pinned.get(op_id):
+            lines += ["[operations.parameters]", *(f'"path.{name}" = "{value}"' for name, value in pinned[op_id].items())]
+        for name, settings in checks.get(op_id, {}).items():
+            lines += [f"[operations.checks.{name}]", *(f"{key} = {json.dumps(value)}" for key, value in settings.items())]
     return "\n".join(lines) + "\n"
+
+
+def disabled_checks() -> list[str]:
+    """The built-in checks the suite turns off, for the CLI's ``--exclude-checks``."""
+    from .suite.properties import checks_config
+
+    return sorted(name for name, settings in checks_config().items() if settings.get("enabled") is False)
 
 
 def run_peer(fault: str | None, seed: int, options: Options, operations: list[str] | None = None) -> set[str] | str:
