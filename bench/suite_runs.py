@@ -112,21 +112,45 @@ def har_cost(runs: int = 3, extra: list[str] | None = None) -> dict[str, Any]:
     the medians of wall and CPU time, and the extra time as a share of the run without."""
     figures: dict[str, list[dict[str, float]]] = {"har": [], "no_har": []}
     kinds: list[tuple[str, list[str]]] = [("har", []), ("no_har", ["--no-har"])]
+    measured: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for index in range(runs):
             for kind, flags in kinds if index % 2 else kinds[::-1]:
                 folder = Path(tmp) / f"{kind}-{index}"
-                figures[kind].append(timed([*kibana_conformance(), "run", "--seed", "1", "--report-dir", str(folder), *flags, *(extra or [])], Path(tmp)))
+                timing = Path(tmp) / f"har-timing-{index}.jsonl"
+                env = {"PYTHONPATH": str(Path(__file__).resolve().parent), "PYTEST_ADDOPTS": "-p har_timing", "KCT_BENCH_HAR_TIMING": str(timing)}
+                argv = [*kibana_conformance(), "run", "--seed", "1", "--report-dir", str(folder), *flags, *(extra or [])]
+                figures[kind].append(timed(argv, Path(tmp), env if kind == "har" else None))
                 if kind == "har":
                     figures.setdefault("entries", []).append({"n": float(_results(folder)["har"]["entries"])})
+                    measured.append(_recording_share(timing, figures[kind][-1]["wall_s"]))
     medians = {kind: {key: statistics.median(f[key] for f in figures[kind]) for key in ("wall_s", "cpu_s")} for kind in ("har", "no_har")}
     return {
         **medians,
         "entries": figures["entries"][0]["n"],
         "wall_share": medians["har"]["wall_s"] / medians["no_har"]["wall_s"] - 1,
         "cpu_share": medians["har"]["cpu_s"] / medians["no_har"]["cpu_s"] - 1,
+        "recording_wall_share": statistics.median(m["wall_share"] for m in measured),
+        "recording_cpu_share": statistics.median(m["cpu_share"] for m in measured),
+        "recording": measured,
         "runs": {kind: figures[kind] for kind in ("har", "no_har")},
     }
+
+
+def _recording_share(timing: Path, wall_s: float) -> dict[str, float]:
+    """The time one run spent on its HAR (bench/har_timing.py), against the rest of that run.
+
+    Wall: each worker records on its tests' own path and the main process writes the file at the end, after
+    the workers: the slowest worker's recording plus the writing is what the run would have saved without it.
+    CPU: every process's recording and writing, against every process's CPU time.
+    """
+    rows = [json.loads(line) for line in timing.read_text().splitlines()]
+    if not sum(r["observed"] for r in rows):
+        raise RuntimeError(f"bench/har_timing.py timed no recording ({timing}): the suite's HAR code moved, the figure would read 0%")
+    recording = sum(r["observe_s"] + r["write_s"] for r in rows)
+    critical = max(r["observe_s"] for r in rows) + sum(r["write_s"] for r in rows)
+    return {"recording_s": recording, "observed": sum(r["observed"] for r in rows),
+            "wall_share": critical / (wall_s - critical), "cpu_share": recording / (sum(r["process_cpu_s"] for r in rows) - recording)}
 
 
 def _served(url: str) -> int:
@@ -150,7 +174,10 @@ def _ours(url: str, tmp: Path, max_examples: int, seed: int) -> tuple[float, int
         env,
     )
     generated = sum(_results(tmp / "ours")["generated_requests"].values())
-    return figures["wall_s"], _served(url) - before, generated, json.loads(split_file.read_text())
+    split = json.loads(split_file.read_text())
+    if not split["calls"]:
+        raise RuntimeError("bench/generation_timing.py timed no case: the suite's property-test code moved, generation would read as all of the time")
+    return figures["wall_s"], _served(url) - before, generated, split
 
 
 def _peer(url: str, tmp: Path, max_examples: int, seed: int) -> tuple[float, int, int, int]:
