@@ -9,10 +9,11 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("kibana-conformance", "schemathesis", "hypothesis", "pytest", "pytest-xdist", "httpx", "starlette", "uvicorn", "httptools", "uvloop")
@@ -82,3 +83,19 @@ def machine() -> dict[str, str]:
 
 def kibana_conformance() -> list[str]:
     return [sys.executable, "-m", "kibana_conformance.cli"]
+
+
+def timed_into(function: Callable[..., Any], totals: dict[str, float], key: str, counter: str | None = None) -> Callable[..., Any]:
+    """``function``, adding its wall time to ``totals[key]`` (and 1 to ``totals[counter]``) at each call: the
+    bench's pytest plugins wrap the suite's functions with it."""
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            totals[key] += time.perf_counter() - started
+            if counter:
+                totals[counter] += 1
+
+    return timed

@@ -14,32 +14,20 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 from typing import Any
 
+from common import timed_into
+
 TOTALS = {"property_tests_s": 0.0, "send_and_check_s": 0.0, "calls": 0}
-
-
-def _timed(function: Any, key: str, counter: str | None = None) -> Any:
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            TOTALS[key] += time.perf_counter() - started
-            if counter:
-                TOTALS[counter] += 1
-
-    return timed
 
 
 def pytest_configure(config: Any) -> None:
     # Patched before the suite's test module imports run_property_test by name.
     from kibana_conformance.suite import properties
 
-    properties.run_property_test = _timed(properties.run_property_test, "property_tests_s")
-    properties.call_and_validate = _timed(properties.call_and_validate, "send_and_check_s", "calls")
+    properties.run_property_test = timed_into(properties.run_property_test, TOTALS, "property_tests_s")
+    properties.call_and_validate = timed_into(properties.call_and_validate, TOTALS, "send_and_check_s", "calls")
 
 
 def pytest_unconfigure(config: Any) -> None:

@@ -16,30 +16,18 @@ from __future__ import annotations
 import json
 import os
 import resource
-import time
 from typing import Any
 
+from common import timed_into
+
 TOTALS = {"observe_s": 0.0, "observed": 0, "write_s": 0.0}
-
-
-def _timed(function: Any, key: str, counter: str | None = None) -> Any:
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            TOTALS[key] += time.perf_counter() - started
-            if counter:
-                TOTALS[counter] += 1
-
-    return timed
 
 
 def _patch() -> None:
     from kibana_conformance import har, lifecycle
 
-    har.HarSpool.observe = _timed(har.HarSpool.observe, "observe_s", "observed")
-    lifecycle.Lifecycle._write_har = _timed(lifecycle.Lifecycle._write_har, "write_s")
+    har.HarSpool.observe = timed_into(har.HarSpool.observe, TOTALS, "observe_s", "observed")
+    lifecycle.Lifecycle._write_har = timed_into(lifecycle.Lifecycle._write_har, TOTALS, "write_s")
 
 
 # At import (``-p`` loads the plugin while the arguments are read): the suite's plugin hands ``spool.observe``
