@@ -187,7 +187,7 @@ def _peer(url: str, tmp: Path, max_examples: int, seed: int) -> tuple[float, int
 
     (tmp / "openapi.json").write_text(json.dumps(default_document()))
     # With the suite's settings of the checks: otherwise the CLI stops each operation's coverage phase at the
-    # first of Kibana's documented answers it reports (404 to an undeclared method) and does a tenth of the cases.
+    # first of Kibana's documented answers it reports (404 to an undeclared method) and does a tenth of the coverage cases.
     (tmp / "schemathesis.toml").write_text(peer_config(url, seed, max_examples, suite_checks=True))
     before = _served(url)
     argv = [sys.executable, "-m", "schemathesis.cli", "run", "openapi.json", "--checks", "all", "--exclude-checks", ",".join(disabled_checks()),
