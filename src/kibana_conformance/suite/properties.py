@@ -103,8 +103,8 @@ def config_dict(ctx: RunContext, purpose: str, base_url: str) -> dict[str, Any]:
     for op_id, profile in PROFILES.items():
         entry: dict[str, Any] = {"include-operation-id": op_id}
         if purpose == "positive" and profile.no_negative_data:
-            # No invalid cases are sent for it, so the valid ones get them all (an operation's whole generation
-            # config, as schemathesis takes it in place of the run's).
+            # No invalid cases are sent for it, so the valid ones get them all. The whole generation dict, not the
+            # count alone: schemathesis merges an operation's config over the run's, and the mode must stay this one.
             entry["generation"] = {**generation, "max-examples": settings.max_examples}
         checks = operation_checks(op_id)
         if checks:
